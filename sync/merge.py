@@ -1,0 +1,140 @@
+"""The board as a CRDT: the state of each entry is a join over the records received.
+
+Two joins, each a maximum over a total order, so applying a set of records in any order,
+with duplicates, gives the same board (commutative, associative, idempotent):
+
+* content (text, category, ...) comes from the record with the highest entry version,
+  ties broken by the record's digest -- never by wall-clock time;
+* status only moves forward: open < matched < fulfilled | withdrawn, the two terminal
+  states ordered by version and then by code, so a withdrawn entry never reopens when an
+  older record arrives late.
+
+Two different records with the same (origin, seq) are an origin's fault or forgery: the
+one with the lower digest counts, the others are kept as evidence, on every node alike.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from enum import Enum
+
+from meshaid.protocol.record import EntryId, RecordId, SignedRecord, Status
+
+STATUS_RANK: dict[Status, int] = {
+    Status.OPEN: 0,
+    Status.MATCHED: 1,
+    Status.FULFILLED: 2,
+    Status.WITHDRAWN: 2,
+}
+
+
+def content_key(rec: SignedRecord) -> tuple[int, bytes]:
+    return (rec.body.version, rec.digest)
+
+
+def status_key(rec: SignedRecord) -> tuple[int, int, int]:
+    return (STATUS_RANK[rec.body.status], rec.body.version, int(rec.body.status))
+
+
+@dataclass(frozen=True)
+class EntryState:
+    """One entry as the board shows it."""
+
+    entry_id: EntryId
+    content: SignedRecord  # the record whose content is shown
+    status_record: SignedRecord  # the record that set the status
+
+    @property
+    def status(self) -> Status:
+        return self.status_record.body.status
+
+    @property
+    def version(self) -> int:
+        return self.content.body.version
+
+
+def join(state: EntryState | None, rec: SignedRecord) -> EntryState:
+    """The entry state after also counting ``rec`` (which must belong to the entry)."""
+    if state is None:
+        return EntryState(rec.entry_id, rec, rec)
+    content = rec if content_key(rec) > content_key(state.content) else state.content
+    status = rec if status_key(rec) > status_key(state.status_record) else state.status_record
+    if content is state.content and status is state.status_record:
+        return state
+    return EntryState(state.entry_id, content, status)
+
+
+class Outcome(Enum):
+    NEW = "new"  # counted on the board
+    DUPLICATE = "duplicate"  # the same bytes were here already
+    EQUIVOCATION = "equivocation"  # another record has this (origin, seq): kept as evidence
+    UNAUTHORISED = "unauthorised"  # changes an entry its signer does not own
+
+
+@dataclass
+class Board:
+    """Records that were verified, and the entries they make. Pure and in memory.
+
+    The store in meshaid.node persists the same records and uses ``join`` for its rows;
+    the simulator and the property tests use this class directly.
+    """
+
+    records: dict[RecordId, SignedRecord] = field(default_factory=dict)
+    entries: dict[EntryId, EntryState] = field(default_factory=dict)
+    evidence: dict[RecordId, set[bytes]] = field(default_factory=dict)
+    _by_entry: dict[EntryId, set[RecordId]] = field(default_factory=dict)
+
+    def apply(self, rec: SignedRecord) -> Outcome:
+        if rec.entry_id.origin != rec.body.origin:
+            # Until the member roster says who may act for whom, only an entry's owner
+            # may change it.
+            return Outcome.UNAUTHORISED
+        rid = rec.record_id
+        held = self.records.get(rid)
+        if held is not None:
+            if held.raw == rec.raw:
+                return Outcome.DUPLICATE
+            self.evidence.setdefault(rid, set()).update({held.raw, rec.raw})
+            if rec.digest < held.digest:
+                self.records[rid] = rec
+                self._rebuild(held.entry_id)
+                self._add(rec)
+            return Outcome.EQUIVOCATION
+        self.records[rid] = rec
+        self._add(rec)
+        return Outcome.NEW
+
+    def apply_all(self, recs: Iterable[SignedRecord]) -> None:
+        for rec in recs:
+            self.apply(rec)
+
+    def _add(self, rec: SignedRecord) -> None:
+        eid = rec.entry_id
+        self._by_entry.setdefault(eid, set()).add(rec.record_id)
+        self.entries[eid] = join(self.entries.get(eid), rec)
+
+    def _rebuild(self, eid: EntryId) -> None:
+        state: EntryState | None = None
+        rids = self._by_entry.get(eid, set())
+        live = {rid for rid in rids if self.records[rid].entry_id == eid}
+        self._by_entry[eid] = live
+        for rid in sorted(live):
+            state = join(state, self.records[rid])
+        if state is None:
+            self.entries.pop(eid, None)
+        else:
+            self.entries[eid] = state
+
+    def __iter__(self) -> Iterator[EntryState]:
+        return iter(self.entries.values())
+
+    def state_hash(self) -> bytes:
+        """A digest of what the board shows: equal on two nodes iff their boards agree."""
+        h = hashlib.sha256()
+        for eid in sorted(self.entries):
+            st = self.entries[eid]
+            h.update(eid.origin.to_bytes(4, "big") + eid.seq.to_bytes(4, "big"))
+            h.update(st.content.digest + st.status_record.digest)
+        return h.digest()

@@ -1,0 +1,107 @@
+import contextlib
+from dataclasses import replace
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from nacl.signing import SigningKey
+
+from meshaid.protocol import board_pb2
+from meshaid.protocol.errors import DecodeError, SignatureError, UsageError
+from meshaid.protocol.record import (
+    MAX_RECORD_BYTES,
+    SIGNATURE_BYTES,
+    WIRE_VERSION,
+    Category,
+    Kind,
+    SignedRecord,
+    decode,
+    origin_id,
+    sign,
+)
+from recordgen import SIGNERS, bodies
+
+KEY = SigningKey(bytes(range(32)))
+ORIGIN = origin_id(bytes(KEY.verify_key))
+
+
+@given(bodies())
+def test_signed_record_round_trips(body):  # type: ignore[no-untyped-def]
+    body = replace(body, origin=ORIGIN)
+    rec = sign(body, KEY)
+    assert rec.raw[0] == WIRE_VERSION
+    back = decode(rec.raw)
+    assert back.body == body
+    assert back.raw == rec.raw
+    back.verify(bytes(KEY.verify_key))
+
+
+@given(st.binary(max_size=600))
+def test_garbage_raises_only_decode_error(data: bytes) -> None:
+    with contextlib.suppress(DecodeError):
+        decode(data)
+
+
+def test_signature_covers_every_byte() -> None:
+    rec = SIGNERS[0].create("need tarp for roof")
+    for i in range(len(rec.raw) - SIGNATURE_BYTES):
+        flipped = bytearray(rec.raw)
+        flipped[i] ^= 0x01
+        try:
+            decode(bytes(flipped)).verify(SIGNERS[0].public_key)
+        except DecodeError:
+            continue
+        raise AssertionError(f"flipping byte {i} went unnoticed")
+
+
+def test_wrong_key_is_refused() -> None:
+    rec = SIGNERS[0].create()
+    with pytest.raises(SignatureError):
+        rec.verify(SIGNERS[1].public_key)
+
+
+def test_size_is_checked_before_parsing() -> None:
+    with pytest.raises(DecodeError, match="size"):
+        decode(b"\x01" + b"\x00" * MAX_RECORD_BYTES)
+    with pytest.raises(DecodeError, match="size"):
+        decode(b"\x01" * 10)
+
+
+def test_non_canonical_encoding_is_refused() -> None:
+    rec = SIGNERS[0].create("blankets")
+    body = rec.raw[1:-SIGNATURE_BYTES]
+    # The same fields with the origin written twice: valid protobuf, not canonical.
+    origin_field = board_pb2.Record(origin=rec.body.origin).SerializeToString()
+    with pytest.raises(DecodeError, match="canonical"):
+        decode(rec.raw[:1] + origin_field + body + rec.signature)
+
+
+def test_fields_from_a_newer_node_survive_and_verify() -> None:
+    signer = SIGNERS[0]
+    signer.seq += 1
+    msg = board_pb2.Record(origin=signer.origin, seq=signer.seq, packed_text=b"\x00hi")
+    # Field 40, a varint this version does not know, as a newer node might add.
+    body = msg.SerializeToString(deterministic=True) + bytes([40 << 3 & 0x7F | 0x80, 40 >> 4, 7])
+    signed = bytes([WIRE_VERSION]) + body
+    raw = signed + signer.key.sign(b"meshaid/record/v1\x00" + signed).signature
+    rec = decode(raw)
+    rec.verify(signer.public_key)
+    assert rec.raw == raw and rec.body.text == "hi"
+
+
+def test_text_over_the_limit_says_by_how_much() -> None:
+    with pytest.raises(UsageError, match="5 over the limit of 200"):
+        SIGNERS[0].create("x" * 205)
+
+
+def test_unknown_enum_values_read_as_fallbacks() -> None:
+    signer = SIGNERS[1]
+    signer.seq += 1
+    msg = board_pb2.Record(origin=signer.origin, seq=signer.seq)
+    msg.category = 99  # type: ignore[assignment]
+    msg.kind = 9  # type: ignore[assignment]
+    signed = bytes([WIRE_VERSION]) + msg.SerializeToString(deterministic=True)
+    raw = signed + signer.key.sign(b"meshaid/record/v1\x00" + signed).signature
+    rec = decode(raw)
+    assert rec.body.category == Category.OTHER and rec.body.kind == Kind.OFFER
+    assert isinstance(rec, SignedRecord)
