@@ -1,0 +1,61 @@
+"""What a phone message asks for, once understood: ``Intent`` and ``Command``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from meshaid.protocol.record import Category, Kind, Urgency
+
+
+class Intent(Enum):
+    POST_OFFER = "post_offer"
+    POST_NEED = "post_need"
+    POST_TRADE = "post_trade"
+    POST_ALERT = "post_alert"
+    LIST = "list"
+    MORE = "more"  # the next page of the last answer
+    SEARCH = "search"
+    SHOW = "show"
+    CLOSE = "close"  # the post was fulfilled
+    WITHDRAW = "withdraw"  # the poster takes it back
+    HELP = "help"
+    REPLY = "reply"
+    UNKNOWN = "unknown"
+
+    @property
+    def label(self) -> str:
+        """The intent as the command corpus labels it: paging is part of ``list`` there."""
+        return Intent.LIST.value if self is Intent.MORE else self.value
+
+
+POST_KINDS = {
+    Intent.POST_OFFER: Kind.OFFER,
+    Intent.POST_NEED: Kind.NEED,
+    Intent.POST_TRADE: Kind.TRADE,
+    Intent.POST_ALERT: Kind.ALERT,
+}
+
+
+@dataclass(frozen=True)
+class Command:
+    """One message, understood.
+
+    ``body`` is the post's text (the resident's words, minus an explicit command word such
+    as ``offer:``) or the text of a reply. ``kind`` is the post's kind, or the kind a list
+    asks for. ``category`` is the post's category guess, or a list/search filter.
+    ``code`` is the canonical entry code the message names; close and withdraw without a
+    code mean the sender's latest open post. ``query`` holds search words, canonical
+    (see ``query_matches``). ``mine`` asks for the sender's own posts ("my posts").
+    """
+
+    intent: Intent
+    lang: str
+    text: str
+    body: str = ""
+    kind: Kind | None = None
+    category: Category | None = None
+    urgency: Urgency = Urgency.NORMAL
+    code: str | None = None
+    query: tuple[str, ...] = ()
+    mine: bool = False

@@ -1,0 +1,389 @@
+"""The words and phrases that tell what a phone message asks, in English and Spanish,
+with a few in Haitian Creole, Vietnamese and Arabic.
+
+Everything is written in canonical form (see ``tokens``): lower case, no accents,
+shorthand spelled out ("pls" is "please", "q" is "que"). Phrases are ``"a b | c"``.
+Lists are general vocabulary of the intents, not sentences from any test file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from meshaid.node.phone import categories
+from meshaid.node.phone.command import Intent
+from meshaid.node.phone.tokens import Lexicon, phrases, word_set
+from meshaid.protocol.record import Kind
+
+_words = word_set
+# (phrases, weight): how much one matching phrase counts for a kind of post.
+Cues = tuple[tuple[frozenset[tuple[str, ...]], int], ...]
+
+OFFER_START = _words(
+    "offer offering ofrezco ofrecemos ofrece regalo regalamos doy damos presto prestamos "
+    "free giving giveaway gratis lending sharing traduzco arreglo cuido cocino enseno reparo "
+    "parcho"
+)
+NEED_START = _words("need needed necesito necesitamos ocupo ocupamos request requesting busco")
+TRADE_START = _words(
+    "trade trading swap swapping barter trueque intercambio intercambiamos intercambiar "
+    "tianguis exchange"
+)
+ALERT_START = _words(
+    "alert alerta warning aviso emergency emergencia atencion atansyon cuidado danger "
+    "peligro sos psa ijans"
+)
+# Words that open a post without telling its kind.
+POST_OPENERS = _words("post publicar publica new nuevo nueva pls please porfa hi hola hey")
+
+LIST_START = _words("list lista listar listado browse board ls everything todo")
+SHOW_LIKE = _words("show ver see view mostrar muestra muestrame display dame give")
+SEARCH_START = _words("search find buscar busca lookup")
+MORE_WORDS = _words("more mas next siguiente sig continue continua seguir otra otro")
+MORE_FILLER = _words("page pagina pag pg")
+HELP_WORDS = _words(
+    "help ayuda ayudame commands command comandos comando menu instructions instrucciones "
+    "tutorial guide guia manual ede ed"
+)
+APP_WORDS = _words(
+    "work works working use using used this post posting send type write list search reply "
+    "funciona usa uso usar sirve esto publico publicar mando escribo app board node mesh "
+    "itilize mache fonksyone command commands comando comandos here aqui"
+)
+HOW_WORDS = _words("how como kijan")
+
+SHOW_WORDS = _words(
+    "show ver see view mostrar muestra muestrame details detail detalles detalle info what "
+    "que cual mira check whats display open about"
+)
+CLOSE_WORDS = _words(
+    "done close closed filled fulfilled complete completed finished met resolved solved "
+    "listo cerrar cierra cierre cerrado cumplido resuelto terminado taken claimed gone mark"
+)
+WITHDRAW_WORDS = _words(
+    "cancel canceled cancelled cancela cancelar cancelen delete del remove withdraw retract "
+    "erase borra borrar borren borrame quita quitar quiten elimina eliminar unpost"
+)
+REPLY_WORDS = _words(
+    "reply r re responder responde respondan contestar contesta answer respond message tell"
+)
+# After these words an all-digit token is taken for a code ("done 4821").
+CODE_WORDS = SHOW_WORDS | CLOSE_WORDS | WITHDRAW_WORDS | REPLY_WORDS
+# What a withdraw/close verb acts on when it is about the sender's own post.
+POST_OBJECTS = _words(
+    "post posts offer need request listing listings ad pedido oferta publicacion anuncio "
+    "mensaje entry my mi mis it lo la that this eso esto one mine todo all"
+)
+
+KIND_WORDS: dict[str, Kind] = {
+    **dict.fromkeys(
+        _words(
+            "offer offers offering offerings oferta ofertas ofrecen ofrecimiento "
+            "ofrecimientos available disponible disponibles"
+        ),
+        Kind.OFFER,
+    ),
+    **dict.fromkeys(
+        _words(
+            "need needs request requests necesidad necesidades pedido pedidos necesitan ocupan"
+        ),
+        Kind.NEED,
+    ),
+    **dict.fromkeys(
+        _words(
+            "trade trades swap swaps event events intercambio intercambios trueque trueques "
+            "evento eventos"
+        ),
+        Kind.TRADE,
+    ),
+    **dict.fromkeys(
+        _words(
+            "alert alerts alerta alertas warning warnings aviso avisos emergency emergencies"
+        ),
+        Kind.ALERT,
+    ),
+}
+MINE_WORDS = _words("my mine mi mis mios")
+
+FILLER = _words(
+    "please porfa favor por the a an me my mi mis to of de del la el los las lo all todo "
+    "todos todas now ok hi hey hello hola thanks gracias again otra vez for us i you and y "
+    "on en is are es some any algo just nomas pues oye so then also too tambien it this "
+    "that esto eso here aqui there alli ahi near nearby cerca around area zona today hoy "
+    "open abiertos current new nuevo nuevos nuevas latest recent recientes everything "
+    "everyone nothing anything thing things que what was again"
+)
+# Small talk: a message made only of these is not a request.
+CHATTER = _words(
+    "hi hey hello hola yo ok thanks gracias yes no si lol lmao haha jaja jeje jajaja good "
+    "morning night evening buenos buenas dias noches tardes test testing stop who is this "
+    "are you u there on thing works working anybody anyone someone out here same cool nice "
+    "great bien q que onda sup wassup howdy bye adios chao ciao hm hmm huh what eh wow "
+    "wtf omg ah oh oops sorry perdon it its me i am eres estas estan dis dat doing doin going "
+    "up everybody todos"
+)
+
+THANKS = _words("thanks thank gracias mesi graciasss agradezco bless")
+PAST_HELP = phrases(
+    "someone helped | somebody helped | someone already helped | helped me | helped us | "
+    "they helped | me ayudaron | nos ayudaron | ya me ayudo | ya nos ayudo | ya me ayudaron"
+)
+CLOSE_PHRASES = phrases(
+    "got it | got one | got some | got them | got em | all set | all good now | im good now | "
+    "all gone | its gone | been taken | been picked up | taken care of | no longer available | "
+    "ya lo consegui | ya la consegui | ya los consegui | ya consegui | ya quedo | "
+    "ya se resolvio | ya tengo | ya encontre | ya me llevaron | ya se acabo | ya no hay | "
+    "ya se fue | ya se lo llevaron | ya lo recogieron | ya se los llevaron | se acabo | "
+    "ya esta | ya estuvo | m jwenn | got everything | got what i needed | got all i needed | "
+    "have what i need | have everything | ya tengo todo | ya tengo lo que | is met | "
+    "been met | was met | got met | is filled | been filled | is fulfilled | is covered | "
+    "its done | all done | se cumplio | ya esta cubierto | ya lo recibi | ya la recibi | "
+    "ya recibi | ya llego | received it | got it already"
+)
+FOUND = phrases(
+    "found a | found one | found it | found someone | found somebody | found the | found my | "
+    "found some | encontre"
+)
+WITHDRAW_PHRASES = phrases(
+    "nevermind | never mind | no longer need | dont need it | dont need this | dont need that | "
+    "dont need anymore | dont need one | dont need them | dont need em | not needed anymore | "
+    "no need anymore | dont have it anymore | no longer have | changed my mind | "
+    "take down | take it down | take my | ya no lo necesito | ya no la necesito | "
+    "ya no los necesito | ya no necesito | ya no lo ocupo | ya no la ocupo | ya no ocupo | "
+    "ya no tengo | ya no lo tengo | ya no la tengo | ya no necesitamos | ya no ocupamos | "
+    "cambie de opinion | no lo necesito ya"
+)
+
+NEGATED_HAVE = phrases("dont need | dont have | no need | not need | no longer | not needed")
+
+# "what do people need", "que hay?", "what's on the board".
+LIST_QUESTIONS = phrases(
+    "what available | what is available | what there | what is there | what on | what is on | "
+    "what new | what is new | what posted | what offered | what being offered | "
+    "what do people | what does anyone | what do folks | what people | what out there | "
+    "what is out there | "
+    "que hay | que ofrecen | que necesitan | que ocupan | que tienen | que piden | "
+    "anything new | anything available | anything posted | any offers | any needs | "
+    "lo que hay | que se ofrece | que se necesita"
+)
+CONDITIONAL_HAVE = phrases(
+    "if anyone has | if anyone have | if someone has | if you have | if u have | "
+    "si alguien tiene | si alguien tienen | si tienen"
+)
+# "anyone have a generator?", "alguien tiene generador?".
+SEARCH_QUESTIONS = phrases(
+    "anyone have | anyone has | anyone got | anyone with | anyone selling | anyone know where | "
+    "anyone got any | someone have | someone has | someone with | does anyone | do anyone | "
+    "do you have | you have any | is there any | is there a | are there any | any chance | "
+    "who has | who have | who got | who is got | where can i get | where can i find | "
+    "where to get | where do i get | where can we get | "
+    "alguien tiene | alguien tendra | alguien con | alguien que tenga | alguien q tenga | "
+    "quien tiene | quien tenga | hay alguien con | alguien sabe donde | donde consigo | "
+    "donde hay | donde puedo conseguir | tienen | tiene alguien | ne moun gen | kimoun ki gen"
+)
+
+OFFER_CUES: Cues = (
+    (
+        phrases(
+            "have extra | have spare | have some extra | got extra | got spare | "
+            "have leftover | extra | leftover | spare | to give | give away | giving away | "
+            "up for grabs | for free | free to | come get | come grab | come pick | "
+            "take what | help yourself | help urself | for anyone | if anyone needs | "
+            "if someone needs | if someone need | "
+            "if anyone need | if you need | if u need | anyone need | anyone needs | "
+            "anyone want | anyone wants | who needs | who wants | happy to | to lend | "
+            "to loan | can lend | can share | will share | to share | "
+            "de sobra | de mas | sobro | sobraron | pa regalar | para regalar | para dar | "
+            "pa dar | pa quien | para quien | quien ocupe | quien necesite | al que ocupe | "
+            "nomas avisen | vengan | pasen | pou bay | m ka"
+        ),
+        2,
+    ),
+    (
+        phrases(
+            "i can | we can | can give | can fix | can drive | can watch | can help | "
+            "can bring | can cook | can teach | can lend | can charge | can pick | can take | "
+            "can do | can make | can repair | can mow | can cut | can translate | can sew | "
+            "will give | will fix | will drive | will watch | will help | will bring | "
+            "will cook | will teach | will lend | will charge | will pick | will mow | "
+            "will do | will take | "
+            "i have | we have | i got | we got | "
+            "puedo | podemos | tengo | tenemos | regalo | doy | presto | ofrezco | arreglo | "
+            "m gen | free | gratis | available | disponible | giving | lending | offering | "
+            "repartir | compartir | for whoever | pa los que | para los que | to loan"
+        ),
+        1,
+    ),
+)
+NEED_CUES: Cues = (
+    (
+        phrases(
+            "need | needs | needed | necesito | necesita | necesitamos | necesitan | ocupo | "
+            "ocupa | ocupamos | ocupan | looking for | busco | buscamos | in need | "
+            "can someone | can anyone | could someone | could anyone | can somebody | "
+            "someone to | please someone | someone please | someone bring | someone come | "
+            "anyone able | someone able | anyone willing | someone willing | "
+            "anyone available to | drive me | take me | bring me | alguien puede | "
+            "alguien podria | quien pueda | "
+            "someone help | alguien que me | alguien q me | alguien que nos | "
+            "alguien me | alguien nos | quien me | quien nos | please help | help me | "
+            "i need help | ayudenme | ayudeme | me hace falta | nos hace falta | me faltan | "
+            "nos faltan | se me acabo | se nos acabo | lost my | ran out | out of | "
+            "no tengo | no tenemos | bezwen | request | if anyone has | if anyone have | "
+            "if someone has | si alguien tiene | lost our | lost their | lost theirs | "
+            "lost everything | perdimos | perdi | se descompuso | no alcanza | shut off | "
+            "got shut | burst | got wet | no way to | to borrow | borrow | me presta | "
+            "me prestan | nos presta | will pay | can pay | pago con | paying | pongo para | "
+            "chip in | broke down | fell through | nowhere to | no tengo donde | "
+            "no tenemos donde"
+        ),
+        2,
+    ),
+    (phrases("ayuda | wont start | broke | busted | urgent"), 1),
+)
+# Needs that are really offers: "if anyone needs", "who needs", "take what u need".
+NOT_A_NEED = phrases(
+    "if anyone needs | if anyone need | if you need | if u need | anyone need | anyone needs | "
+    "if someone needs | if someone need | who needs | take what you need | what you need | "
+    "dont need | no need | quien ocupe | quien necesite | al que ocupe | el que ocupe | "
+    "pa quien | para quien"
+)
+TRADE_CUES: Cues = (
+    (
+        phrases(
+            "trade | trading | swap | swapping | barter | trueque | intercambio | "
+            "intercambiar | intercambiamos | tianguis | exchange | swap meet | trade day | "
+            "flea market | pulga"
+        ),
+        3,
+    ),
+    (
+        phrases(
+            "market | mercado | fair | feria | potluck | workshop | taller | meetup | "
+            "work party | open day | cambio | cambiar | bazaar | bazar"
+        ),
+        1,
+    ),
+)
+# A scheduled event (a trade in the board's terms): an event word and a day or an hour.
+EVENTS = phrases(
+    "trade day | swap day | fix it day | fixit day | resource day | open day | open house | "
+    "workshop | training | skill share | meeting | mtg | fair | market | potluck | party | "
+    "pop up | popup | fish fry | cookout | bbq | screening | taller | platica | junta | "
+    "reunion | feria | posada | mercado | bazaar | bazar | kermes | convivio"
+)
+WEEKDAYS = _words(
+    "mon tue tues wed thu thur thurs fri sat sun monday tuesday wednesday thursday friday "
+    "saturday sunday mondays tuesdays wednesdays thursdays fridays saturdays sundays "
+    "lunes martes miercoles jueves viernes sabado domingo sabados domingos lun mie jue vie "
+    "sab dom noon mediodia tonight tomorrow manana weekend"
+)
+# Words after "can"/"will" that make it a request or a promise to pay, not an offer.
+NOT_OFFERED = _words(
+    "someone anyone somebody you i we pay return get borrow give back bring back chip please"
+)
+
+ALERT_CUES: Cues = (
+    (
+        phrases(
+            "call 911 | 911 | fire | on fire | incendio | se quema | gas leak | fuga de gas | "
+            "shooting | shots fired | shots | balacera | disparos | tornado | water rising | "
+            "rising water | se esta subiendo el agua | se inundo | inundacion | flooding | "
+            "power line | power lines | lines down | wires down | wire down | line down | "
+            "downed | tree on | tree down | trees down | road closed | washed out | "
+            "missing | desaparecido | desaparecida | lost child | lost kid | ice raid | "
+            "ice agents | ice agent | ice activity | ice van | ice vans | ice officers | "
+            "redada | checkpoint | reten | getting evicted | being evicted | evicted tonight | "
+            "being put out | put out tonight | locked out | lockout | estan sacando | "
+            "desalojando | collapsed | unconscious | not breathing | overdose | hurt | "
+            "injured | herido | herida | dont go near | do not go near | stay away | "
+            "stay back | stay inside | avoid the area | no pasen | no salgan | no abran | "
+            "evacuate | evacuar | heads up | boil notice | boil water | warning | danger | "
+            "dangerous | peligro | peligroso | es peligroso | water main | main break | "
+            "road flooded | street flooded | calle inundada | breaking into | broke into | "
+            "break in | breakin | robbery | robbed | theft | stealing | prowler | assault | "
+            "robando | robaron | asaltaron | asalto | se metieron"
+        ),
+        2,
+    ),
+    (phrases("cuidado | careful | watch out | ojo | now | ahorita"), 1),
+)
+# ICE (the agency) or la migra being somewhere, as opposed to ice for a cooler.
+MIGRA_PRESENCE = _words(
+    "en por afuera ahorita aqui alla esta estan andan anda rondando llego llegaron at in on "
+    "outside knocking near by"
+)
+MIGRA_SEEN = _words("hay reportan vieron ojo cuidado alerta vi")
+
+CRITICAL = phrases(
+    "emergency | emergencia | 911 | sos | hurt | injured | herido | herida | bleeding | "
+    "collapsed | unconscious | not breathing | overdose | dying | fire | on fire | incendio | "
+    "gas leak | fuga de gas | evicted tonight | getting evicted | being evicted | "
+    "being put out | estan sacando | desalojando | la migra | ice raid | ice agents | redada | "
+    "shooting | shots fired | balacera | water rising | se esta subiendo el agua | "
+    "life or death | ijans"
+)
+HIGH = phrases(
+    "asap | urgent | urgente | urgently | tonight | esta noche | now | right now | ahorita | "
+    "today | hoy | quick | quickly | pronto | lo antes posible | hurry | immediately | "
+    "ahora mismo | rapido"
+)
+LOW = phrases(
+    "not urgent | no rush | no hurry | whenever | no hay prisa | sin prisa | cuando puedan | "
+    "when you can | when u can | eventually | no urge"
+)
+
+# Vietnamese and Arabic have their own words for the few intents a phone user needs most
+# (read on folded words: no tone marks). Vietnamese "can" is "cần", to need.
+VIETNAMESE = {
+    Intent.HELP: phrases("huong dan | tro giup | giup do | giup voi | giup"),
+    # "còn dư" (left over), "ai cần" (who needs), "tặng" (give), "cho miễn phí" (free)
+    Intent.POST_OFFER: phrases("con du | ai can | tang | cho mien phi | du"),
+    Intent.POST_NEED: phrases("can | xin"),
+    Intent.POST_ALERT: phrases("khan cap | canh bao | nguy hiem | chay"),
+    Intent.POST_TRADE: phrases("doi do | trao doi | cho doi"),
+}
+ARABIC = {
+    Intent.HELP: phrases("مساعده | مساعدة | تعليمات"),
+    Intent.POST_OFFER: phrases("عندي | عندنا | مجانا | ببلاش | اللي محتاج | للي محتاج"),
+    Intent.POST_NEED: phrases("محتاج | محتاجه | محتاجين | احتاج | نحتاج | بحاجة"),
+    Intent.POST_ALERT: phrases("تحذير | طوارئ | خطر | حريق"),
+}
+
+
+def _strings(value: object) -> Iterator[str]:
+    """Every word inside a word list, a phrase group, a cue table or a keyed table."""
+    if isinstance(value, str):
+        yield from value.split()
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(key)
+            yield from _strings(item)
+    elif isinstance(value, (frozenset, set, tuple, list)):
+        for item in value:
+            yield from _strings(item)
+
+
+def _all_words() -> Iterator[str]:
+    # Every list of this module, so that none is forgotten (the tokenizer must know all
+    # of them to keep them out of typo correction), and the category words.
+    for name, value in list(globals().items()):
+        if name.isupper() and name != "FUZZY_TARGETS":
+            yield from _strings(value)
+    yield from categories.vocabulary()
+
+
+# Typo tolerance reaches only these: the words that decide what a message asks for.
+FUZZY_TARGETS = (
+    OFFER_START | NEED_START | TRADE_START | ALERT_START | LIST_START | SEARCH_START
+    | HELP_WORDS | CLOSE_WORDS | WITHDRAW_WORDS | REPLY_WORDS | MORE_WORDS | SHOW_WORDS
+    | frozenset(KIND_WORDS) | THANKS
+    | _words(
+        "anyone someone please tomorrow tonight available emergency urgent urgente needs "
+        "necesita necesitan looking alguien tiene tienen regalar offering giving helped "
+        "ayudaron consegui nevermind anymore longer"
+    )
+)
+LEXICON = Lexicon(_all_words(), FUZZY_TARGETS)
+
+

@@ -1,0 +1,126 @@
+"""``meshaid bench commands``: the report, its errors, and the goal on both command files."""
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from meshaid.cli.bench_commands import commands
+from meshaid.node import bench_commands
+from meshaid.node.phone import parse
+from meshaid.node.phone.replies import MAX_REPLY_BYTES
+
+SHARED = Path(__file__).parents[2].parent / "shared" / "corpus" / "commands.jsonl"
+HELDOUT = Path(__file__).parents[1] / "data" / "commands_heldout.jsonl"
+
+TINY = "\n".join(
+    [
+        '{"text": "need a ladder sat", "lang": "en", "intent": "post_need"}',
+        '{"text": "ver ofertas de comida", "lang": "es", "intent": "list"}',
+        '{"text": "hello there", "lang": "en", "intent": "post_offer"}',
+        "",
+        '{"text": "más", "intent": "list"}',
+    ]
+)
+
+
+@pytest.fixture
+def tiny(tmp_path: Path) -> Path:
+    path = tmp_path / "tiny.jsonl"
+    path.write_text(TINY + "\n", encoding="utf-8")
+    return path
+
+
+def test_report(tiny: Path) -> None:
+    result = CliRunner().invoke(commands, [str(tiny)])
+    assert result.exit_code == 0, result.output
+    assert result.output == (
+        "lines: 4\n"
+        "understood: 3/4 (75.0%)\n"
+        "language guessed: 3/3\n"
+        "intent       lines  understood\n"
+        "post_offer       1           0\n"
+        "post_need        1           1\n"
+        "list             2           2\n"
+        "misses: 1\n"
+        '  line 3: "hello there" expected post_offer, got unknown\n'
+        "longest reply: 179 bytes\n"
+        "understood ≥ 90 %: no\n"
+        "every reply ≤ 200 bytes: yes\n"
+    )
+
+
+def test_json_report(tiny: Path) -> None:
+    result = CliRunner().invoke(commands, [str(tiny), "--json"])
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.output)
+    assert figures["lines"] == 4
+    assert figures["understood"] == 0.75
+    assert figures["misses"] == [
+        {"line": 3, "text": "hello there", "expected": "post_offer", "got": "unknown"}
+    ]
+    assert figures["max_reply_bytes"] == 179
+    assert figures["per_intent"]["list"] == {"lines": 2, "understood": 2}
+    assert figures["goal_met"] is False
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ('{"text": "hi", "intent": "list"}\nnot json\n', "Error: line 2: not valid JSON"),
+        ('["list"]\n', "Error: line 1: expected a JSON object"),
+        ('{"intent": "list"}\n', "Error: line 1: missing or non-text field 'text'"),
+        ('{"text": "hi", "intent": "chat"}\n', "Error: line 1: unknown intent 'chat' (one of:"),
+        ('{"text": "hi", "intent": "help", "lang": 3}\n', "Error: line 1: 'lang' must be text"),
+        ("\n\n", "holds no commands"),
+    ],
+)
+def test_bad_lines_are_one_clear_error(tmp_path: Path, content: str, message: str) -> None:
+    path = tmp_path / "bad.jsonl"
+    path.write_text(content, encoding="utf-8")
+    result = CliRunner().invoke(commands, [str(path)])
+    assert result.exit_code == 1
+    assert message in result.output
+    assert "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_missing_and_undecodable_files(tmp_path: Path) -> None:
+    missing = CliRunner().invoke(commands, [str(tmp_path / "nope.jsonl")])
+    assert missing.exit_code == 1
+    assert "cannot read" in missing.output
+    binary = tmp_path / "bin.jsonl"
+    binary.write_bytes(b"\xff\xfe\x00")
+    assert "cannot read" in CliRunner().invoke(commands, [str(binary)]).output
+
+
+def test_help_documents_the_command() -> None:
+    result = CliRunner().invoke(commands, ["--help"])
+    assert "meshaid bench commands commands.jsonl --json" in result.output
+
+
+def test_every_intent_gets_an_answer_that_fits() -> None:
+    for text in ["offer: rice", "list", "more", "search tarp", "show 7Q2M", "show 9ZZZ",
+                 "done", "cancel 2C8V", "R H3VX " + "on my way " * 30, "R H3VX", "help",
+                 "lol", "need " + "x" * 300]:
+        answers = bench_commands.answer(parse(text))
+        assert answers
+        assert all(len(a.encode("utf-8")) <= MAX_REPLY_BYTES for a in answers)
+
+
+@pytest.mark.parametrize("path", [SHARED, HELDOUT], ids=["shared", "heldout"])
+def test_goal_met(path: Path) -> None:
+    if not path.exists():
+        pytest.skip(f"{path} is not here")
+    result = bench_commands.bench_file(path)
+    assert result.understood_fraction >= bench_commands.GOAL_UNDERSTOOD, result.misses
+    assert result.replies_ok
+
+
+def test_heldout_file_covers_every_intent_and_is_a_third_spanish() -> None:
+    lines = bench_commands.read_lines(HELDOUT)
+    assert {item.intent for item in lines} == set(bench_commands.LABELS) - {"more"}
+    spanish = sum(1 for item in lines if item.lang == "es")
+    assert 0.25 <= spanish / len(lines) <= 0.4
+    assert {item.lang for item in lines} - {"en", "es"}  # and a few others

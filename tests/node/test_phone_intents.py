@@ -1,0 +1,356 @@
+"""What residents' text messages ask for: meshaid.node.phone.parse."""
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from meshaid.node.phone import Intent, parse, query_matches
+from meshaid.node.phone.codes import ALPHABET
+from meshaid.protocol.record import Category, Kind, Urgency
+
+# (message, intent): sentences written for these tests, English then Spanish.
+EXAMPLES = [
+    # offers
+    ("Offering haircuts saturday on my porch", Intent.POST_OFFER),
+    ("we got a bunch of canned soup to give out", Intent.POST_OFFER),
+    ("extra diapers size 2, come grab them", Intent.POST_OFFER),
+    ("i have a truck and can help with moves this weekend", Intent.POST_OFFER),
+    ("anyone need a crib? ours is outgrown", Intent.POST_OFFER),
+    ("Puedo dar clases de ingles gratis", Intent.POST_OFFER),
+    ("tenemos agua embotellada pa quien ocupe", Intent.POST_OFFER),
+    ("regalamos ropa de bebe", Intent.POST_OFFER),
+    # needs
+    ("Need a babysitter thursday night", Intent.POST_NEED),
+    ("can someone help me carry groceries up 3 floors", Intent.POST_NEED),
+    ("my grandma needs her oxygen tank refilled", Intent.POST_NEED),
+    ("requesting help moving a fridge", Intent.POST_NEED),
+    ("necesitamos cobijas, hace mucho frio", Intent.POST_NEED),
+    ("ocupo quien me lleve al doctor el lunes", Intent.POST_NEED),
+    ("se me acabo la leche del bebe, alguien que me ayude", Intent.POST_NEED),
+    # trades
+    ("swapping my winter coat for boots sz 9", Intent.POST_TRADE),
+    ("seed exchange sunday 3pm community garden", Intent.POST_TRADE),
+    ("anyone want to trade eggs for bread?", Intent.POST_TRADE),
+    ("intercambio de juguetes el domingo", Intent.POST_TRADE),
+    ("trueque de plantas sabado en el parque", Intent.POST_TRADE),
+    # alerts
+    ("ALERT: shots fired near 8th & elm, stay inside", Intent.POST_ALERT),
+    ("gas leak on maple, everyone out", Intent.POST_ALERT),
+    ("tornado warning til 9pm take cover", Intent.POST_ALERT),
+    ("emergencia, se esta quemando una casa en la calle 3", Intent.POST_ALERT),
+    ("hay migra afuera de la escuela", Intent.POST_ALERT),
+    ("ICE agents at the laundromat on 3rd right now", Intent.POST_ALERT),
+    # list and paging
+    ("list needs", Intent.LIST),
+    ("show alerts", Intent.LIST),
+    ("whats new", Intent.LIST),
+    ("my posts", Intent.LIST),
+    ("ver todo", Intent.LIST),
+    ("lista de ofertas", Intent.LIST),
+    ("que necesitan?", Intent.LIST),
+    ("next page", Intent.MORE),
+    ("MORE", Intent.MORE),
+    ("más porfa", Intent.MORE),
+    # search
+    ("anyone got a cooler?", Intent.SEARCH),
+    ("search baby formula", Intent.SEARCH),
+    ("does anybody have a crib", Intent.SEARCH),
+    ("any blankets?", Intent.SEARCH),
+    ("buscar raite al doctor", Intent.SEARCH),
+    ("quien tiene pilas?", Intent.SEARCH),
+    # show
+    ("show 8XK2", Intent.SHOW),
+    ("8xk2", Intent.SHOW),
+    ("what's 8XK2?", Intent.SHOW),
+    ("detalles 8XK2", Intent.SHOW),
+    # close
+    ("done with 8XK2", Intent.CLOSE),
+    ("we're all set thank you", Intent.CLOSE),
+    ("got everything i needed thanks", Intent.CLOSE),
+    ("mark done", Intent.CLOSE),
+    ("ya me llevaron, gracias", Intent.CLOSE),
+    ("listo, ya lo tengo", Intent.CLOSE),
+    # withdraw
+    ("cancel 8XK2", Intent.WITHDRAW),
+    ("please delete my post", Intent.WITHDRAW),
+    ("dont need the ride anymore", Intent.WITHDRAW),
+    ("borra 8XK2", Intent.WITHDRAW),
+    ("cancela lo de la cuna", Intent.WITHDRAW),
+    ("ya no necesito el raite", Intent.WITHDRAW),
+    # help
+    ("help?", Intent.HELP),
+    ("how do i use this", Intent.HELP),
+    ("what commands are there", Intent.HELP),
+    ("ayuda!", Intent.HELP),
+    ("instrucciones por favor", Intent.HELP),
+    ("", Intent.UNKNOWN),
+    ("¿?", Intent.HELP),
+    # reply
+    ("R 8XK2 thank you so much", Intent.REPLY),
+    ("8XK2 is it still there?", Intent.REPLY),
+    ("reply 8XK2: i can pick up at noon", Intent.REPLY),
+    ("@8xk2 yes", Intent.REPLY),
+    ("responder 8XK2 gracias, voy en camino", Intent.REPLY),
+    ("re 8XK2 sí todavía lo tengo", Intent.REPLY),
+    # small talk and noise
+    ("hey", Intent.UNKNOWN),
+    ("good night everyone", Intent.UNKNOWN),
+    ("thanks", Intent.UNKNOWN),
+    ("who r u", Intent.UNKNOWN),
+    ("buenas noches", Intent.UNKNOWN),
+    ("🙏🙏", Intent.UNKNOWN),
+    ("qwrtzp", Intent.UNKNOWN),
+    # more phrasings of the same intents
+    ("got a spare wheelchair if somebody needs one", Intent.POST_OFFER),
+    ("tengo una escalera que puedo prestar", Intent.POST_OFFER),
+    ("pls someone bring water to bldg C, elders cant walk", Intent.POST_NEED),
+    ("me hace falta leche para el bebe", Intent.POST_NEED),
+    ("cambio mi bici por una carriola", Intent.POST_TRADE),
+    ("water main broke on 4th, road flooded", Intent.POST_ALERT),
+    ("someone is breaking into cars on elm st", Intent.POST_ALERT),
+    ("any new offers?", Intent.LIST),
+    ("where can i get diapers", Intent.SEARCH),
+    ("tell me about 8XK2", Intent.SHOW),
+    ("8XK2 all done thanks", Intent.CLOSE),
+    ("my need is met thank you!", Intent.CLOSE),
+    ("i dont need help anymore", Intent.WITHDRAW),
+    ("what do i do", Intent.HELP),
+    ("reply to 8XK2 im outside", Intent.REPLY),
+    ("quien eres", Intent.UNKNOWN),
+    ("anyone able to drive me to the pharmacy tmrw", Intent.POST_NEED),
+    ("how do i get insulin", Intent.POST_NEED),  # a question, even without "?"
+    ("offers near the school", Intent.LIST),
+    ("what's out there", Intent.LIST),
+    ("ya lo recibi gracias", Intent.CLOSE),
+    ("no se como usar esto", Intent.HELP),
+    ("how can i help", Intent.HELP),
+    ("como estas?", Intent.UNKNOWN),
+    ("who dis", Intent.UNKNOWN),
+]
+
+
+@pytest.mark.parametrize(("text", "intent"), EXAMPLES)
+def test_examples(text: str, intent: Intent) -> None:
+    assert parse(text).intent is intent
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("need a ride to the pharmacy", "en"),
+        ("necesito un raite a la farmacia", "es"),
+        ("ocupo pañales", "es"),
+        ("M bezwen manje pou pitit mwen", "ht"),
+        ("Cần nước uống", "vi"),
+        ("محتاج دواء", "ar"),
+    ],
+)
+def test_language(text: str, lang: str) -> None:
+    assert parse(text).lang == lang
+
+
+def test_a_bare_code_is_answered_in_the_default_language() -> None:
+    assert parse("8XK2", default_lang="es").lang == "es"
+    assert parse("8XK2").lang == "en"
+
+
+@pytest.mark.parametrize(
+    ("text", "body"),
+    [
+        ("offer: 2 cases water", "2 cases water"),
+        ("NEED tarp for the shed roof", "tarp for the shed roof"),
+        ("post trade: book swap sun 1pm", "book swap sun 1pm"),
+        ("ALERT downed tree on Oak", "downed tree on Oak"),
+        ("need ride to the VA tue", "need ride to the VA tue"),
+        ("necesito leche pa mi bebe", "necesito leche pa mi bebe"),
+    ],
+)
+def test_post_body_loses_only_an_explicit_command_word(text: str, body: str) -> None:
+    command = parse(text)
+    assert command.intent.value.startswith("post_")
+    assert command.body == body
+
+
+def test_a_command_word_alone_is_not_an_empty_post() -> None:
+    assert parse("offer:").intent is Intent.LIST
+    assert parse("offer:").kind is Kind.OFFER
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "category"),
+    [
+        ("offer: 3 bags of rice and beans", Kind.OFFER, Category.FOOD),
+        ("need insulin, fridge is out", Kind.NEED, Category.MEDICINE),
+        ("ofrezco raite al consulado el viernes", Kind.OFFER, Category.TRANSPORT),
+        ("necesito pañales talla 3", Kind.NEED, Category.CHILDCARE),
+        ("need someone to fix a leaking pipe", Kind.NEED, Category.REPAIR),
+        ("offer: phone charging from my solar panel", Kind.OFFER, Category.ENERGY),
+        ("need a lawyer for my eviction hearing", Kind.NEED, Category.LEGAL),
+        ("offering something nice", Kind.OFFER, Category.OTHER),
+    ],
+)
+def test_post_kind_and_category(text: str, kind: Kind, category: Category) -> None:
+    command = parse(text)
+    assert (command.kind, command.category) == (kind, category)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "category", "mine"),
+    [
+        ("list food", None, Category.FOOD, False),
+        ("show offers", Kind.OFFER, None, False),
+        ("ver necesidades de ropa", Kind.NEED, Category.CLOTHING, False),
+        ("what do people need", Kind.NEED, None, False),
+        ("my posts", None, None, True),
+        ("list", None, None, False),
+    ],
+)
+def test_list_filters(text: str, kind: Kind | None, category: Category | None, mine: bool) -> None:
+    command = parse(text)
+    assert command.intent is Intent.LIST
+    assert (command.kind, command.category, command.mine) == (kind, category, mine)
+
+
+@pytest.mark.parametrize(
+    ("text", "urgency"),
+    [
+        ("need a ladder", Urgency.NORMAL),
+        ("need a tarp asap, rain tonight", Urgency.HIGH),
+        ("ocupo agua ya", Urgency.HIGH),
+        ("need help urgente", Urgency.HIGH),
+        ("need a sewing machine, no rush", Urgency.LOW),
+        ("EMERGENCY kid hurt at the playground", Urgency.CRITICAL),
+        ("alert: la migra en la parada", Urgency.CRITICAL),
+        ("alert: road closed at the bridge", Urgency.HIGH),
+        ("offer: rides to the clinic asap", Urgency.NORMAL),
+    ],
+)
+def test_urgency(text: str, urgency: Urgency) -> None:
+    assert parse(text).urgency is urgency
+
+
+def test_search_query_finds_plurals_and_spanish() -> None:
+    command = parse("search shovels")
+    assert command.query == ("shovels",)
+    assert query_matches(command.query, "got a shovel and 2 rakes")
+    assert not query_matches(command.query, "got 2 rakes")
+    spanish = parse("buscar frijoles")
+    assert query_matches(spanish.query, "tenemos arroz y frijol pa repartir")
+    assert not query_matches((), "anything")
+
+
+def test_a_short_question_about_a_thing_is_a_search() -> None:
+    assert parse("generator?").query == ("generator",)
+    assert parse("blankets").intent is Intent.SEARCH
+    assert parse("space heater anyone?").category is Category.ENERGY
+
+
+# --- codes ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "code", "body"),
+    [
+        ("show 7k3p", Intent.SHOW, "7K3P", ""),
+        ("3DOW", Intent.SHOW, "3D0W", ""),  # O is read as 0
+        ("ver 1L2M", Intent.SHOW, "112M", ""),  # I and L are read as 1
+        ("done 4821", Intent.CLOSE, "4821", ""),  # digits after a command word
+        ("@HJKM thanks!", Intent.REPLY, "HJKM", "thanks!"),
+        ("re 5D3HX: still got it?", Intent.REPLY, "5D3HX", "still got it?"),
+        ("R 7K3P", Intent.REPLY, "7K3P", ""),
+        ("7K3P done", Intent.CLOSE, "7K3P", ""),
+        ("7K3P cancel pls", Intent.WITHDRAW, "7K3P", ""),
+        ("can you hold 7K3P for me till 5", Intent.REPLY, "7K3P",
+         "can you hold 7K3P for me till 5"),
+        ("7K3P are you done with it?", Intent.REPLY, "7K3P", "are you done with it?"),
+        ("show 7K3P, the one with the crib", Intent.SHOW, "7K3P", ""),
+    ],
+)
+def test_codes(text: str, intent: Intent, code: str, body: str) -> None:
+    command = parse(text)
+    assert (command.intent, command.code, command.body) == (intent, code, body)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["tarp", "done", "list", "help", "rice", "need", "pick up at 10am", "20lb bag of rice free",
+     "12x16 tarp free", "meet at 12th st", "size sz10 boots", "call 4821", "stop"],
+)
+def test_words_and_quantities_are_not_codes(text: str) -> None:
+    assert parse(text).code is None
+
+
+def test_a_board_lookup_confirms_all_letter_codes() -> None:
+    board = {"TARP", "DXNE"}
+    command = parse("TARP", is_code=board.__contains__)
+    assert (command.intent, command.code) == (Intent.SHOW, "TARP")
+    assert parse("done dxne", is_code=board.__contains__).code == "DXNE"
+    assert parse("need a tarp", is_code=board.__contains__).code == "TARP"
+    assert parse("need a tarp").code is None
+
+
+def test_with_a_board_lookup_a_code_shape_off_the_board_is_read_as_text() -> None:
+    board = {"4F2K"}.__contains__
+    assert parse("kn95 masks available", is_code=board).intent is Intent.POST_OFFER
+    # Where a code is expected, it still is one, so that the answer can say it is unknown.
+    assert parse("show 9ZZZ", is_code=board).code == "9ZZZ"
+    assert parse("9ZZZ", is_code=board).code == "9ZZZ"
+    assert parse("kn95 masks available").code == "KN95"  # no lookup: the shape decides
+
+
+# --- typos, case, accents ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("nede diapers", Intent.POST_NEED),  # two letters swapped
+        ("neeeed water", Intent.POST_NEED),  # letter held down
+        ("ofrzco comida", Intent.POST_OFFER),  # letter missing
+        ("ofresco comida", Intent.POST_OFFER),  # wrong letter
+        ("cancle 7K3P", Intent.WITHDRAW),
+        ("serch tarps", Intent.SEARCH),
+        ("hlep", Intent.HELP),
+        ("NECESÍTO AGUA", Intent.POST_NEED),
+        ("AYÚDAME", Intent.HELP),
+        ("nesesito comida", Intent.POST_NEED),
+    ],
+)
+def test_typo_tolerance(text: str, intent: Intent) -> None:
+    assert parse(text).intent is intent
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("seed swap saturday 10am", Intent.POST_TRADE),  # seed is not need
+        ("free tree trimming this weekend", Intent.POST_OFFER),  # tree is not free
+        ("puedo cuidar niños en la tarde", Intent.POST_OFFER),  # tarde is not trade
+        ("warming center open tonight at the church", Intent.POST_OFFER),  # not warning
+    ],
+)
+def test_real_words_are_not_corrected(text: str, intent: Intent) -> None:
+    assert parse(text).intent is intent
+
+
+# --- never a crash -------------------------------------------------------------------------
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=400))
+def test_parse_never_raises(text: str) -> None:
+    command = parse(text)
+    assert isinstance(command.intent, Intent)
+    assert command.lang
+
+
+code_like = st.text(alphabet=ALPHABET + ALPHABET.lower() + "oilu @:!?,. ", max_size=40)
+
+
+@settings(max_examples=300, deadline=None)
+@given(code_like, st.sets(st.text(alphabet=ALPHABET, min_size=4, max_size=5), max_size=3))
+def test_codes_are_canonical_whatever_the_text(text: str, board: set[str]) -> None:
+    command = parse(text, is_code=board.__contains__)
+    if command.code is not None:
+        assert 4 <= len(command.code) <= 6
+        assert set(command.code) <= set(ALPHABET)
