@@ -6,7 +6,7 @@ with duplicates, gives the same board (commutative, associative, idempotent):
 * content (text, category, ...) comes from the record with the highest entry version,
   ties broken by the record's digest -- never by wall-clock time;
 * status only moves forward: open < matched < fulfilled | withdrawn, the two terminal
-  states ordered by version and then by code, so a withdrawn entry never reopens when an
+  states ordered by version, then by code, then by digest, so a withdrawn entry never reopens when an
   older record arrives late.
 
 Two different records with the same (origin, seq) are an origin's fault or forgery: the
@@ -34,8 +34,10 @@ def content_key(rec: SignedRecord) -> tuple[int, bytes]:
     return (rec.body.version, rec.digest)
 
 
-def status_key(rec: SignedRecord) -> tuple[int, int, int]:
-    return (STATUS_RANK[rec.body.status], rec.body.version, int(rec.body.status))
+def status_key(rec: SignedRecord) -> tuple[int, int, int, bytes]:
+    # The digest breaks the last tie (two records with the same version and status but
+    # other content, e.g. from an owner restored from an old backup).
+    return (STATUS_RANK[rec.body.status], rec.body.version, int(rec.body.status), rec.digest)
 
 
 @dataclass(frozen=True)

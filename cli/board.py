@@ -1,0 +1,245 @@
+"""Committee commands: init, post, board, show, close. Each calls one node service."""
+
+from __future__ import annotations
+
+import click
+
+from meshaid.node.home import NodeHome
+from meshaid.node.services import (
+    CATEGORIES,
+    KINDS,
+    URGENCIES,
+    BoardQuery,
+    PostRequest,
+    init_node,
+)
+from meshaid.node.store import STATUS_FILTERS
+
+from . import output
+from .context import CliContext
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+
+
+@click.command()
+@click.option("--name", help="This node's name, shown to other nodes' operators.")
+@click.option(
+    "--community",
+    "communities",
+    multiple=True,
+    help="A community this node serves; repeat for several. Numbered 1, 2, ... in order.",
+)
+@click.option(
+    "--zone", "zones", multiple=True, help="A zone (cross streets, landmark); repeat for several."
+)
+@click.option(
+    "--timezone", help='Time zone for dates, e.g. "America/Chicago". Default: this machine\'s.'
+)
+@json_option
+@click.pass_obj
+def init(
+    obj: CliContext,
+    name: str | None,
+    communities: tuple[str, ...],
+    zones: tuple[str, ...],
+    timezone: str | None,
+    as_json: bool,
+) -> None:
+    """Set up this node: its key, its board database and meshaid.toml.
+
+    Creates the node home with a new Ed25519 key (mode 0600), an empty board and a
+    configuration file to edit later. Run again on an existing home, it completes
+    whatever is missing and never replaces the key or the configuration.
+
+    Example:
+
+    \b
+        meshaid init --name "north porch" --community "Magnolia Flats" \\
+            --zone "north block" --zone "Elm & 5th" --timezone America/Chicago
+    """
+    result = init_node(
+        obj.home_dir,
+        name=name,
+        timezone=timezone,
+        communities=communities,
+        zones=zones,
+        wall=obj.wall,
+        new_key=obj.new_key,
+        busy_timeout_ms=obj.busy_timeout_ms,
+    )
+    if as_json:
+        click.echo(output.to_json(result.to_json()))
+        return
+    home = NodeHome(result.home)
+    click.echo(
+        output.init_report(result, str(home.key_file), str(home.db_file), str(home.config_file))
+    )
+
+
+@click.command()
+@click.argument("kind", type=click.Choice(KINDS, case_sensitive=False))
+@click.argument("text", nargs=-1, required=True)
+@click.option("--category", help=f"One of: {', '.join(CATEGORIES)}. Default: other.")
+@click.option("--community", help="Community name or number. Default: the first configured.")
+@click.option("--zone", help="Zone name: one from meshaid.toml, or any short place name.")
+@click.option(
+    "--urgency", type=click.Choice(URGENCIES, case_sensitive=False), help="Default: normal."
+)
+@click.option("--when", help='Trades: date and time of the event, e.g. "2026-11-22 10:00".')
+@click.option(
+    "--expires", help="When the entry expires: a date/time, or a duration such as 3d or 12h."
+)
+@json_option
+@click.pass_obj
+def post(
+    obj: CliContext,
+    kind: str,
+    text: tuple[str, ...],
+    category: str | None,
+    community: str | None,
+    zone: str | None,
+    urgency: str | None,
+    when: str | None,
+    expires: str | None,
+    as_json: bool,
+) -> None:
+    """Post an offer, need, trade or alert to the board, signed by this node.
+
+    TEXT is at most 200 bytes of UTF-8. Dates are local time in the configured time
+    zone. Entries expire by default after 30 days (offers), 14 (needs), 2 (alerts),
+    or a day after a trade's date; never later than 90 days.
+
+    Example:
+
+    \b
+        meshaid post need "2 cases of water for 3 households" --category water \\
+            --zone "north block" --urgency high
+        meshaid post trade "seed swap at the church hall" --when "2026-11-22 10:00"
+    """
+    request = PostRequest(
+        kind=kind,
+        text=" ".join(text),
+        category=category,
+        community=community,
+        zone=zone,
+        urgency=urgency,
+        when=when,
+        expires=expires,
+    )
+    with obj.open_node() as node:
+        entry = node.post(request)
+    if as_json:
+        click.echo(output.to_json(entry.to_json()))
+    else:
+        click.echo(f"Posted {entry.kind} {entry.code}, expires {output.long_time(entry.expires)}.")
+
+
+@click.command(name="board")
+@click.option(
+    "--kind",
+    "kinds",
+    multiple=True,
+    type=click.Choice(KINDS, case_sensitive=False),
+    help="Only this kind; repeat for several.",
+)
+@click.option("--category", "categories", multiple=True, help="Only this category; repeatable.")
+@click.option("--community", "communities", multiple=True, help="Only this community; repeatable.")
+@click.option(
+    "--status",
+    type=click.Choice(STATUS_FILTERS, case_sensitive=False),
+    default="active",
+    show_default=True,
+    help="active: open or matched, not expired. expired: ran out while still open.",
+)
+@click.option("--search", help="Only entries whose text or zone contains this (any case).")
+@click.option("--since", help='Only entries posted on or after this date, e.g. "2026-11-20".')
+@json_option
+@click.pass_obj
+def board_command(
+    obj: CliContext,
+    kinds: tuple[str, ...],
+    categories: tuple[str, ...],
+    communities: tuple[str, ...],
+    status: str,
+    search: str | None,
+    since: str | None,
+    as_json: bool,
+) -> None:
+    """List the board, newest first.
+
+    Codes are the shortest prefix that tells an entry apart (at least 4 characters).
+    Dates are local time in the configured time zone.
+
+    Example:
+
+    \b
+        meshaid board --kind need --status active
+        meshaid board --status expired --since 2026-11-01 --json
+        meshaid board --search insulin
+    """
+    query = BoardQuery(
+        kinds=kinds,
+        categories=categories,
+        communities=communities,
+        status=status.lower(),
+        search=search,
+        since=since,
+    )
+    with obj.open_node() as node:
+        entries = node.board(query)
+    if as_json:
+        click.echo(output.to_json([e.to_json() for e in entries]))
+    else:
+        click.echo(output.board_table(entries))
+
+
+@click.command()
+@click.argument("code")
+@json_option
+@click.pass_obj
+def show(obj: CliContext, code: str, as_json: bool) -> None:
+    """Show one entry in full.
+
+    CODE is the code from `meshaid board`, in any case; O reads as 0, I and L as 1.
+
+    Example:
+
+    \b
+        meshaid show 7qkm
+    """
+    with obj.open_node() as node:
+        entry = node.show(code)
+    if as_json:
+        click.echo(output.to_json(entry.to_json()))
+    else:
+        click.echo(output.entry_detail(entry))
+
+
+@click.command()
+@click.argument("code")
+@click.option("--fulfilled", is_flag=True, help="The need was met or the offer taken.")
+@click.option("--withdrawn", is_flag=True, help="The poster takes the entry back.")
+@json_option
+@click.pass_obj
+def close(obj: CliContext, code: str, fulfilled: bool, withdrawn: bool, as_json: bool) -> None:
+    """Close one of this node's entries as fulfilled or withdrawn.
+
+    A closed entry stays closed on every node, even when an older copy turns up later.
+
+    Example:
+
+    \b
+        meshaid close 7QKM --fulfilled
+    """
+    if fulfilled == withdrawn:
+        raise click.UsageError("give exactly one of --fulfilled or --withdrawn")
+    outcome = "fulfilled" if fulfilled else "withdrawn"
+    with obj.open_node() as node:
+        entry = node.close_entry(code, outcome)
+    if as_json:
+        click.echo(output.to_json(entry.to_json()))
+    else:
+        click.echo(f"Closed {entry.code} as {outcome}.")
+
+
+COMMANDS = (init, post, board_command, show, close)

@@ -1,0 +1,60 @@
+"""The meshaid command line: the root group, and where commands are registered."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from meshaid.node.errors import NodeError
+
+from . import board
+from .bench import bench
+from .context import CliContext
+
+
+class MeshaidGroup(click.Group):
+    """A group that shows a node error as one line (``Error: ...``, exit 1), no traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except NodeError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+
+@click.group(cls=MeshaidGroup)
+@click.version_option(package_name="meshaid")
+@click.option(
+    "--home",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Node home directory. Default: $MESHAID_HOME; /var/lib/meshaid when running as "
+    "the meshaid service user or with MESHAID_SERVICE=1; else the user data directory.",
+)
+@click.pass_context
+def cli(ctx: click.Context, home: Path | None) -> None:
+    """meshaid: a neighbourhood mutual aid board over LoRa radios.
+
+    Committee commands to set up a node, post to the board, list it, and close entries.
+
+    Example:
+
+    \b
+        meshaid init --community "Magnolia Flats" --timezone America/Chicago
+        meshaid post need "2 cases of water for 3 households" --category water
+        meshaid board --status active
+    """
+    settings = ctx.ensure_object(CliContext)
+    if home is not None:
+        settings.home = home
+
+
+for command in board.COMMANDS:
+    cli.add_command(command)
+
+cli.add_command(bench)
+
+
+def main() -> None:
+    cli()

@@ -1,0 +1,155 @@
+"""Tables of the board store (SQLAlchemy 2.0 typed models).
+
+``records`` holds every verified record's exact signed bytes: it is the truth, and
+everything in ``entries`` can be rebuilt from it. ``entries`` is a cache of the CRDT join
+(meshaid.sync.merge.join) over each entry's records, written in the same transaction as the
+records it derives from. Times are on-air minutes (meshaid.protocol.timebase).
+
+Schema changes go through a new Alembic revision in node/migrations/versions/; a test
+checks that the migrated schema and these models agree.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKeyConstraint,
+    Index,
+    MetaData,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# Named constraints, so that later migrations can refer to them on every database alike.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class RecordRow(Base):
+    """One verified record per (origin, seq): the one with the lowest digest, if several."""
+
+    __tablename__ = "records"
+
+    origin: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    raw: Mapped[bytes]
+    digest: Mapped[bytes]
+    entry_origin: Mapped[int]
+    entry_seq: Mapped[int]
+    version: Mapped[int]
+    status: Mapped[int]
+    first_seen: Mapped[int]  # this node's minute when it first stored this record id
+
+    __table_args__ = (Index(None, "entry_origin", "entry_seq"),)
+
+
+class EvidenceRow(Base):
+    """Every distinct record seen for an (origin, seq) that has more than one."""
+
+    __tablename__ = "evidence"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    origin: Mapped[int]
+    seq: Mapped[int]
+    raw: Mapped[bytes]
+    digest: Mapped[bytes]
+    first_seen: Mapped[int]
+
+    __table_args__ = (UniqueConstraint("origin", "seq", "digest"),)
+
+
+class EntryRow(Base):
+    """An entry as the board shows it: the join of its records, with computed expiry."""
+
+    __tablename__ = "entries"
+
+    origin: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    code: Mapped[str] = mapped_column(String(16), index=True)
+    kind: Mapped[int]
+    category: Mapped[int]
+    community: Mapped[int]
+    zone_id: Mapped[int]
+    zone_name: Mapped[str]
+    text: Mapped[str]
+    urgency: Mapped[int]
+    when: Mapped[int]  # trades: event minute; 0 when none
+    created: Mapped[int]
+    lifetime: Mapped[int]  # effective minutes, after defaults and the cap
+    expires: Mapped[int]
+    status: Mapped[int]
+    version: Mapped[int]
+    first_seen: Mapped[int]
+    content_origin: Mapped[int]
+    content_seq: Mapped[int]
+    status_origin: Mapped[int]
+    status_seq: Mapped[int]
+
+    __table_args__ = (
+        ForeignKeyConstraint(["content_origin", "content_seq"], ["records.origin", "records.seq"]),
+        ForeignKeyConstraint(["status_origin", "status_seq"], ["records.origin", "records.seq"]),
+        Index(None, "status", "expires"),
+        Index(None, "created"),
+    )
+
+
+class KeyRow(Base):
+    """Origins whose records this node accepts, with their Ed25519 public keys."""
+
+    __tablename__ = "keys"
+
+    origin: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    public_key: Mapped[bytes] = mapped_column(unique=True)
+    name: Mapped[str]
+    added: Mapped[int]
+
+
+class LocalStateRow(Base):
+    """This node's own counters; exactly one row."""
+
+    __tablename__ = "local_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    origin: Mapped[int]
+    next_seq: Mapped[int]
+    clock_minute: Mapped[int]  # high-water mark of the minutes this node has stamped
+
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+
+class PosterRow(Base):
+    """Which local resident's radio posted an entry. Stays on this node, never on air."""
+
+    __tablename__ = "posters"
+
+    entry_origin: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    entry_seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    radio_id: Mapped[int]
+    added: Mapped[int]
+
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["entry_origin", "entry_seq"],
+            ["entries.origin", "entries.seq"],
+            ondelete="CASCADE",
+        ),
+    )
+
+
+class CounterRow(Base):
+    """Named counts, e.g. records rejected per reason."""
+
+    __tablename__ = "counters"
+
+    name: Mapped[str] = mapped_column(primary_key=True)
+    value: Mapped[int]

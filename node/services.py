@@ -1,0 +1,410 @@
+"""What a node does for people: set up a home, post, list the board, show, close.
+
+The CLI and the daemon share these. Arguments are what a person typed (names, codes,
+dates as text); results are the plain dataclasses of meshaid.node.views; every problem
+is a NodeError whose message is one line fit to show as is.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from enum import IntEnum
+from pathlib import Path
+from types import TracebackType
+from typing import TypeVar
+
+from meshaid.protocol import timebase
+from meshaid.protocol.errors import UsageError
+from meshaid.protocol.record import (
+    MAX_TEXT_BYTES,
+    Category,
+    EntryId,
+    Kind,
+    RecordBody,
+    Status,
+    Urgency,
+    origin_id,
+)
+from meshaid.sync.lifetime import MAX_LIFETIME, MINUTES_PER_DAY
+from meshaid.sync.merge import EntryState
+
+from . import codes
+from .clock import NodeClock, WallClock
+from .config import NodeConfig, load_config, system_timezone, validate, write_config
+from .database import DEFAULT_BUSY_TIMEOUT_MS
+from .errors import (
+    AlreadyClosedError,
+    AmbiguousCodeError,
+    HomeMissingError,
+    InputError,
+    NodeError,
+    NotOwnerError,
+    UnknownCodeError,
+)
+from .home import HOME_MODE, NodeHome
+from .keys import KeyFactory, generate_key, load_key, write_new_key
+from .models import EntryRow
+from .store import OPEN_STATUSES, STATUS_FILTERS, BoardStore, EntryFilter
+from .timeparse import parse_datetime, parse_deadline
+from .views import EntryView, InitResult
+
+KINDS = tuple(k.name.lower() for k in Kind)
+CATEGORIES = tuple(c.name.lower() for c in Category)
+URGENCIES = tuple(u.name.lower() for u in Urgency)
+CLOSE_OUTCOMES = {"fulfilled": Status.FULFILLED, "withdrawn": Status.WITHDRAWN}
+_MAX_DAYS = MAX_LIFETIME // MINUTES_PER_DAY
+
+E = TypeVar("E", bound=IntEnum)
+
+
+def _choose(enum: type[E], given: str, what: str) -> E:
+    wanted = given.strip().upper()
+    if wanted in enum.__members__:
+        return enum[wanted]
+    valid = ", ".join(name.lower() for name in enum.__members__)
+    raise InputError(f"unknown {what} {given!r}; valid: {valid}")
+
+
+def check_text(text: str) -> str:
+    """The text of a post, trimmed; InputError when empty or over the on-air limit."""
+    text = text.strip()
+    if not text:
+        raise InputError("the text is empty")
+    size = len(text.encode("utf-8"))
+    if size > MAX_TEXT_BYTES:
+        raise InputError(
+            f"text is {size} bytes, {size - MAX_TEXT_BYTES} over the limit of "
+            f"{MAX_TEXT_BYTES} bytes"
+        )
+    return text
+
+
+@dataclass(frozen=True)
+class PostRequest:
+    """A new entry as a person gives it. ``None`` means the default."""
+
+    kind: str
+    text: str
+    category: str | None = None  # default: other
+    community: str | None = None  # default: the lowest-numbered configured community
+    zone: str | None = None
+    urgency: str | None = None  # default: normal
+    when: str | None = None  # trades only: the event's date and time
+    expires: str | None = None  # a date/time or a duration such as 3d; default: per kind
+
+
+@dataclass(frozen=True)
+class BoardQuery:
+    """Filters of a board listing; empty tuples mean any."""
+
+    kinds: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    communities: tuple[str, ...] = ()
+    status: str = "active"  # active = open or matched, and not expired
+    search: str | None = None
+    since: str | None = None  # entries created on or after this date/time
+
+
+def init_node(
+    root: Path,
+    *,
+    name: str | None = None,
+    timezone: str | None = None,
+    communities: tuple[str, ...] = (),
+    zones: tuple[str, ...] = (),
+    wall: WallClock = time.time,
+    new_key: KeyFactory = generate_key,
+    busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
+) -> InitResult:
+    """Create whatever the node home at ``root`` lacks; never overwrite a key or config."""
+    home = NodeHome(root)
+    created: list[str] = []
+    if not home.config_file.exists():
+        # Refuse bad options before creating anything.
+        validate(
+            NodeConfig(
+                name=name or "node",
+                timezone=timezone or "UTC",
+                communities={i: c for i, c in enumerate(communities, start=1)},
+                zones={i: z for i, z in enumerate(zones, start=1)},
+            ),
+            "meshaid init",
+        )
+    if root.exists() and not root.is_dir():
+        raise HomeMissingError(f"{root} exists and is not a directory")
+    try:
+        if not root.exists():
+            root.mkdir(parents=True, mode=HOME_MODE)
+            created.append("home")
+        if not home.key_file.exists():
+            os.chmod(root, HOME_MODE)  # the directory is about to hold a private key
+            write_new_key(home.key_file, new_key())
+            created.append("key")
+        key = load_key(home.key_file)
+        origin = origin_id(bytes(key.verify_key))
+        if not home.config_file.exists():
+            config = NodeConfig(
+                name=name or f"node-{origin:08x}",
+                timezone=timezone or system_timezone(),
+                communities={i: c for i, c in enumerate(communities, start=1)},
+                zones={i: z for i, z in enumerate(zones, start=1)},
+            )
+            write_config(home.config_file, config)
+            created.append("config")
+    except OSError as exc:
+        raise NodeError(f"cannot set up the node home {root}: {exc.strerror}") from exc
+    config = load_config(home.config_file)
+    store = BoardStore.open(home.db_file, key, NodeClock(wall), busy_timeout_ms)
+    try:
+        if store.bootstrap(config.name):
+            created.append("database")
+    finally:
+        store.close()
+    return InitResult(
+        home=root,
+        origin=f"{origin:08x}",
+        public_key=bytes(key.verify_key).hex(),
+        name=config.name,
+        created=tuple(created),
+    )
+
+
+def open_node(
+    root: Path,
+    *,
+    wall: WallClock = time.time,
+    busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
+) -> Node:
+    """Open an initialised node home: config, key, and the migrated board store."""
+    home = NodeHome(root)
+    if not root.is_dir():
+        raise HomeMissingError(f"no meshaid node at {root}; run `meshaid init` first")
+    missing = [
+        label
+        for label, path in (
+            ("key", home.key_file),
+            ("config", home.config_file),
+            ("database", home.db_file),
+        )
+        if not path.exists()
+    ]
+    if missing:
+        raise HomeMissingError(
+            f"the node at {root} has no {' or '.join(missing)}; run `meshaid init` to complete it"
+        )
+    config = load_config(home.config_file)
+    key = load_key(home.key_file)
+    store = BoardStore.open(home.db_file, key, NodeClock(wall), busy_timeout_ms)
+    try:
+        store.check_owner()
+    except BaseException:
+        store.close()
+        raise
+    return Node(home, config, store)
+
+
+class Node:
+    """An open node home. Use as a context manager, or call ``close``."""
+
+    def __init__(self, home: NodeHome, config: NodeConfig, store: BoardStore) -> None:
+        self.home = home
+        self.config = config
+        self.store = store
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Node:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- post ---------------------------------------------------------------------------
+
+    def post(self, req: PostRequest) -> EntryView:
+        """Create, sign and store a new entry; returns it once committed."""
+        kind = _choose(Kind, req.kind, "kind")
+        text = check_text(req.text)
+        category = _choose(Category, req.category or "other", "category")
+        urgency = _choose(Urgency, req.urgency or "normal", "urgency")
+        community = self.config.community_number(req.community)
+        zone_id, zone_name = self.config.zone_of(req.zone)
+        tz = self.config.tz
+        when = 0
+        if req.when is not None:
+            if kind != Kind.TRADE:
+                raise InputError("--when is only for trades")
+            when = timebase.to_minutes(parse_datetime(req.when, tz, "--when").timestamp())
+        expires: int | None = None
+        if req.expires is not None:
+            start = self._local(self.store.now_minute())
+            deadline = parse_deadline(req.expires, start, tz, "--expires")
+            expires = timebase.to_minutes(deadline.timestamp())
+
+        def build(seq: int, now: int) -> RecordBody:
+            if when and when <= now:
+                raise InputError(f"--when {req.when} is in the past")
+            if when and when - now > MAX_LIFETIME:
+                raise InputError(f"--when {req.when} is more than {_MAX_DAYS} days away")
+            lifetime = 0
+            if expires is not None:
+                lifetime = expires - now
+                if lifetime <= 0:
+                    raise InputError(f"--expires {req.expires} is in the past")
+                if lifetime > MAX_LIFETIME:
+                    raise InputError(
+                        f"--expires {req.expires} is more than {_MAX_DAYS} days away; "
+                        f"entries live at most {_MAX_DAYS} days"
+                    )
+            return RecordBody(
+                origin=self.store.origin,
+                seq=seq,
+                kind=kind,
+                category=category,
+                text=text,
+                created=now,
+                community=community,
+                zone_id=zone_id,
+                zone_name=zone_name,
+                lifetime=lifetime,
+                urgency=urgency,
+                when=when,
+            )
+
+        try:
+            rec = self.store.create(build)
+        except UsageError as exc:
+            raise InputError(str(exc)) from exc
+        return self._view_of(rec.entry_id)
+
+    # -- read ---------------------------------------------------------------------------
+
+    def board(self, query: BoardQuery) -> list[EntryView]:
+        """Entries matching ``query``, newest first."""
+        if query.status not in STATUS_FILTERS:
+            raise InputError(f"unknown status {query.status!r}; valid: {', '.join(STATUS_FILTERS)}")
+        search = (query.search or "").strip()
+        zone_ids: tuple[int, ...] = ()
+        if search:
+            needle = search.casefold()
+            zone_ids = tuple(n for n, z in self.config.zones.items() if needle in z.casefold())
+        since = None
+        if query.since is not None:
+            since_dt = parse_datetime(query.since, self.config.tz, "--since")
+            since = timebase.to_minutes(since_dt.timestamp())
+        flt = EntryFilter(
+            status=query.status,
+            kinds=tuple(int(_choose(Kind, k, "kind")) for k in query.kinds),
+            categories=tuple(int(_choose(Category, c, "category")) for c in query.categories),
+            communities=tuple(self.config.community_number(c) for c in query.communities),
+            search=search,
+            search_zone_ids=zone_ids,
+            since=since,
+        )
+        now = self.store.now_minute()
+        rows = self.store.entries(flt, now)
+        shown = codes.display_codes(self.store.all_codes())
+        return [self._view(row, shown, now) for row in rows]
+
+    def show(self, code: str) -> EntryView:
+        """The entry with this code (a prefix of at least 4 characters)."""
+        row, shown = self._resolve(code)
+        return self._view(row, shown, self.store.now_minute())
+
+    # -- close --------------------------------------------------------------------------
+
+    def close_entry(self, code: str, outcome: str) -> EntryView:
+        """Mark one of this node's entries fulfilled or withdrawn."""
+        if outcome not in CLOSE_OUTCOMES:
+            raise InputError(f"unknown outcome {outcome!r}; valid: {', '.join(CLOSE_OUTCOMES)}")
+        status = CLOSE_OUTCOMES[outcome]
+        row, shown = self._resolve(code)
+        label = shown.get(row.code, row.code)
+        if row.origin != self.store.origin:
+            raise NotOwnerError(
+                f"entry {label} was posted on node {row.origin:08x}; only that node can close it"
+            )
+
+        def build(state: EntryState, seq: int, now: int) -> RecordBody:
+            if state.status in (Status.FULFILLED, Status.WITHDRAWN):
+                raise AlreadyClosedError(f"entry {label} is already {state.status.name.lower()}")
+            return dataclasses.replace(
+                state.content.body,
+                origin=self.store.origin,
+                seq=seq,
+                entry_seq=state.entry_id.seq,
+                entry_origin=0,
+                version=state.version + 1,
+                status=status,
+            )
+
+        try:
+            self.store.create_change(EntryId(row.origin, row.seq), build)
+        except UsageError as exc:
+            raise InputError(str(exc)) from exc
+        return self._view_of(EntryId(row.origin, row.seq))
+
+    # -- helpers ------------------------------------------------------------------------
+
+    def _resolve(self, given: str) -> tuple[EntryRow, dict[str, str]]:
+        prefix = codes.normalise(given)
+        rows = self.store.find_by_code(prefix)
+        if not rows:
+            raise UnknownCodeError(f"no entry has code {prefix}")
+        shown = codes.display_codes(self.store.all_codes())
+        if len(rows) > 1:
+            listed = "; ".join(
+                f"{shown[r.code]} ({Kind(r.kind).name.lower()}: {_snippet(r.text)})" for r in rows
+            )
+            raise AmbiguousCodeError(
+                f"code {prefix} matches {len(rows)} entries: {listed}; type more characters"
+            )
+        return rows[0], shown
+
+    def _view_of(self, eid: EntryId) -> EntryView:
+        row = self.store.entry(eid)
+        if row is None:  # only if an equivocation of our own origin removed it
+            raise UnknownCodeError(f"entry {eid.origin:08x}/{eid.seq} is not on the board")
+        shown = codes.display_codes(self.store.all_codes())
+        return self._view(row, shown, self.store.now_minute())
+
+    def _local(self, minute: int) -> datetime:
+        return datetime.fromtimestamp(timebase.from_minutes(minute), self.config.tz)
+
+    def _view(self, row: EntryRow, shown: Mapping[str, str], now: int) -> EntryView:
+        status = Status(row.status).name.lower()
+        if row.status in OPEN_STATUSES and row.expires <= now:
+            status = "expired"
+        return EntryView(
+            code=shown.get(row.code, row.code[: codes.SHORT_LENGTH]),
+            full_code=row.code,
+            entry=f"{row.origin:08x}/{row.seq}",
+            kind=Kind(row.kind).name.lower(),
+            category=Category(row.category).name.lower(),
+            community=self.config.community_label(row.community),
+            zone=self.config.zone_label(row.zone_id, row.zone_name),
+            text=row.text,
+            urgency=Urgency(row.urgency).name.lower(),
+            status=status,
+            created=self._local(row.created),
+            expires=self._local(row.expires),
+            when=self._local(row.when) if row.when else None,
+            version=row.version,
+            origin=f"{row.origin:08x}",
+            mine=row.origin == self.store.origin,
+        )
+
+
+def _snippet(text: str, width: int = 30) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
