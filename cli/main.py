@@ -12,6 +12,7 @@ from meshaid.node.errors import NodeError
 from . import board
 from .bench import bench
 from .context import CliContext
+from .demo import demo
 
 
 class MeshaidGroup(click.Group):
@@ -54,6 +55,7 @@ for command in board.COMMANDS:
     cli.add_command(command)
 
 cli.add_command(bench)
+cli.add_command(demo)
 
 
 def main() -> None:
