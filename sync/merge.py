@@ -6,8 +6,8 @@ with duplicates, gives the same board (commutative, associative, idempotent):
 * content (text, category, ...) comes from the record with the highest entry version,
   ties broken by the record's digest -- never by wall-clock time;
 * status only moves forward: open < matched < fulfilled | withdrawn, the two terminal
-  states ordered by version, then by code, then by digest, so a withdrawn entry never reopens when an
-  older record arrives late.
+  states ordered by version, then by code, then by digest, so a withdrawn entry never
+  reopens when an older record arrives late.
 
 Two different records with the same (origin, seq) are an origin's fault or forgery: the
 one with the lower digest counts, the others are kept as evidence, on every node alike.
