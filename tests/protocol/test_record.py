@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from nacl.signing import SigningKey
 
-from meshaid.protocol import board_pb2
+from meshaid.protocol import board_pb2, fragment
 from meshaid.protocol.errors import DecodeError, SignatureError, UsageError
 from meshaid.protocol.record import (
     MAX_RECORD_BYTES,
@@ -105,3 +105,17 @@ def test_unknown_enum_values_read_as_fallbacks() -> None:
     rec = decode(raw)
     assert rec.body.category == Category.OTHER and rec.body.kind == Kind.OFFER
     assert isinstance(rec, SignedRecord)
+
+
+@given(st.text(st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF), min_size=60,
+               max_size=66), st.randoms(use_true_random=False))
+def test_a_post_of_200_bytes_that_will_not_compress_travels_in_fragments(text, rnd) -> None:  # type: ignore[no-untyped-def]
+    rec = SIGNERS[2].create(text, community=3, zone_id=12)
+    assert len(rec.raw) > fragment.DEFAULT_MTU
+    parts = fragment.split(rec.raw, msg_id=9)
+    parts = parts + parts[:1]
+    rnd.shuffle(parts)
+    reassembler = fragment.Reassembler()
+    out = [reassembler.add(1, part, 0.0) for part in parts]
+    (whole,) = [o for o in out if o is not None]
+    assert decode(whole).body == rec.body
