@@ -1,0 +1,322 @@
+"""The phone desk: residents' text messages executed against the node's board.
+
+``PhoneDesk.handle(sender, text, now)`` parses one message (meshaid.node.phone.intents),
+does what it asks through the node services, and returns the texts to send, each at most
+``MAX_REPLY_BYTES``. Every message gets an answer; nothing a resident types makes it raise.
+
+Who may do what:
+
+* anyone may read: list, search, show, more, help;
+* only radios on the allow-list (``[phone] allow`` in the node's config) may post;
+* only the radio that posted an entry may close or withdraw it (the ``posters`` table);
+* anyone may answer a post: the desk passes the words to the poster's radio, and the
+  poster's "R CODE ..." back to the last radio that wrote about that post, so that
+  neither learns the other's radio id (DESIGN.md section 5).
+
+The desk owns the per-sender conversations (meshaid.node.phone.sessions); the board and
+the posters table live in the node's store.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
+
+from meshaid.node.errors import (
+    AlreadyClosedError,
+    AmbiguousCodeError,
+    InputError,
+    NodeError,
+    UnknownCodeError,
+)
+from meshaid.node.phone import desk_texts, replies
+from meshaid.node.phone.allowlist import load_allow
+from meshaid.node.phone.intents import POST_KINDS, Command, Intent, parse, query_matches
+from meshaid.node.phone.posters import open_posts_of, poster_of, record_poster
+from meshaid.node.phone.replies import MAX_REPLY_BYTES, EntrySummary, fit, utf8_len
+from meshaid.node.phone.sessions import MAX_ROUTES, MAX_SENDERS, Conversation, Lru
+from meshaid.node.phone.when import event_time
+from meshaid.node.services import BoardQuery, Node, PostRequest
+from meshaid.node.views import EntryView
+from meshaid.protocol.record import MAX_TEXT_BYTES, Category, EntryId, Kind, Status, Urgency
+
+__all__ = ["MAX_REPLY_BYTES", "PhoneDesk", "Reply"]
+
+_CLOSING = {Intent.CLOSE: ("fulfilled", Status.FULFILLED),
+            Intent.WITHDRAW: ("withdrawn", Status.WITHDRAWN)}
+_CLOSED = {"fulfilled": Status.FULFILLED, "withdrawn": Status.WITHDRAWN}
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One text to send: to radio ``dest``, at most MAX_REPLY_BYTES of UTF-8."""
+
+    dest: int
+    text: str
+
+
+class _Refused(Exception):
+    """A code the resident gave does not name one entry; ``text`` says so."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.text = text
+
+
+def _eid(view: EntryView) -> EntryId:
+    origin, seq = view.entry.split("/")
+    return EntryId(int(origin, 16), int(seq))
+
+
+def _summary(view: EntryView, now: float) -> EntrySummary:
+    # Only open/matched entries past their expiry are "expired"; the desk never lists them.
+    status = Status.OPEN if view.status == "expired" else Status[view.status.upper()]
+    return EntrySummary(
+        code=view.code,
+        kind=Kind[view.kind.upper()],
+        category=Category[view.category.upper()],
+        text=view.text,
+        zone=view.zone,
+        status=status,
+        age_minutes=max(0, int((now - view.created.timestamp()) // 60)),
+        urgency=Urgency[view.urgency.upper()],
+    )
+
+
+class PhoneDesk:
+    """Answers residents' messages for one open node.
+
+    ``allow`` holds the radio ids that may post. ``max_senders`` bounds the conversations
+    kept in memory, ``max_routes`` the remembered answer routes.
+    """
+
+    def __init__(
+        self,
+        node: Node,
+        allow: Collection[int],
+        *,
+        max_senders: int = MAX_SENDERS,
+        max_routes: int = MAX_ROUTES,
+    ) -> None:
+        self._node = node
+        self._allow = frozenset(allow)
+        self._conversations: Lru[int, Conversation] = Lru(max_senders)
+        # entry -> the last radio that wrote to its poster
+        self._routes: Lru[EntryId, int] = Lru(max_routes)
+        self.counters: Counter[str] = Counter()
+
+    @classmethod
+    def for_node(cls, node: Node) -> PhoneDesk:
+        """A desk with the allow-list of the node's config file (``[phone] allow``)."""
+        return cls(node, load_allow(node.home.config_file))
+
+    # -- the one entry point ------------------------------------------------------------
+
+    def handle(self, sender: int, text: str, now: float) -> list[Reply]:
+        """The texts to send for ``text`` from radio ``sender``; ``now`` is wall-clock
+        seconds, for the ages shown in answers."""
+        convo = self._conversations.get(sender)
+        if convo is None:
+            convo = Conversation()
+            self._conversations.put(sender, convo)
+        command = parse(text, is_code=self._is_code, default_lang=convo.lang)
+        convo.lang = command.lang
+        self.counters[f"intent.{command.intent.value}"] += 1
+        try:
+            out = self._do(sender, convo, command, now)
+        except _Refused as refused:
+            out = [self._to(sender, refused.text)]
+        except NodeError:
+            # The store was busy or failed: the resident is told, the daemon carries on.
+            self.counters["errors.node"] += 1
+            out = [self._to(sender, desk_texts.try_again(command.lang))]
+        return out
+
+    # -- dispatch -----------------------------------------------------------------------
+
+    def _do(self, sender: int, convo: Conversation, command: Command, now: float) -> list[Reply]:
+        intent = command.intent
+        lang = command.lang
+        if intent is Intent.MORE:
+            page = convo.next_page()
+            return [self._to(sender, page if page is not None else replies.no_more(lang))]
+        if intent in POST_KINDS:
+            return [self._to(sender, self._post(sender, command, now))]
+        if intent in (Intent.CLOSE, Intent.WITHDRAW):
+            return [self._to(sender, self._close(sender, command))]
+        if intent is Intent.REPLY:
+            return self._reply(sender, command)
+        if intent is Intent.LIST:
+            pages = self._list(sender, command, now)
+        elif intent is Intent.SEARCH:
+            pages = self._search(sender, command, now)
+        elif intent is Intent.SHOW:
+            pages = self._show(command, now)
+        elif intent is Intent.HELP:
+            pages = replies.help_pages(lang)
+        else:
+            pages = (replies.unknown_input(lang),)
+        convo.keep_pages(pages[1:])
+        return [self._to(sender, pages[0])]
+
+    # -- posting ------------------------------------------------------------------------
+
+    def _post(self, sender: int, command: Command, now: float) -> str:
+        lang = command.lang
+        kind = POST_KINDS[command.intent]
+        if sender not in self._allow:
+            self.counters["posts.refused"] += 1
+            return replies.not_allowed(lang, sender)
+        body = command.body.strip()
+        if not body:
+            return desk_texts.post_needs_text(lang)
+        size = utf8_len(body)
+        if size > MAX_TEXT_BYTES:
+            return replies.too_long(lang, size, MAX_TEXT_BYTES)
+        # Category.FOOD is 0, so test for None, not truth.
+        category = Category.OTHER if command.category is None else command.category
+        request = PostRequest(
+            kind=kind.name.lower(),
+            text=body,
+            category=category.name.lower(),
+            urgency=command.urgency.name.lower(),
+        )
+        if kind is Kind.TRADE:
+            # A time found in the text is a bonus: a trade without one still posts.
+            at = event_time(body, datetime.fromtimestamp(now, self._node.config.tz))
+            if at is not None:
+                request = dataclasses.replace(request, when=at.isoformat(timespec="minutes"))
+        try:
+            view = self._node.post(request)
+        except InputError:
+            if request.when is None:
+                return desk_texts.post_needs_text(lang)
+            # The node's own clock disagrees with ``now`` about the time being future.
+            view = self._node.post(dataclasses.replace(request, when=None))
+        # Node.post has committed the entry; the poster row follows in the next
+        # transaction (post gives no hook into its own). A crash between the two leaves an
+        # entry that only the committee can close, and no ack, so the resident resends.
+        record_poster(self._node.store, _eid(view), sender)
+        self.counters["posts.stored"] += 1
+        return replies.posted(lang, kind, view.code, view.text)
+
+    # -- closing ------------------------------------------------------------------------
+
+    def _close(self, sender: int, command: Command) -> str:
+        lang = command.lang
+        outcome, status = _CLOSING[command.intent]
+        if command.code is None:
+            mine = open_posts_of(self._node.store, sender, self._node.store.now_minute())
+            if not mine:
+                return replies.no_open_post(lang)
+            code = mine[0].code
+        else:
+            view = self._lookup(command)
+            if poster_of(self._node.store, _eid(view)) != sender:
+                return replies.not_owner(lang, view.code)
+            if view.status in _CLOSED:
+                return replies.already_closed(lang, view.code, _CLOSED[view.status])
+            code = view.full_code
+        try:
+            closed = self._node.close_entry(code, outcome)
+        except AlreadyClosedError:
+            view = self._node.show(code)
+            return replies.already_closed(lang, view.code, _CLOSED.get(view.status, status))
+        return replies.closed(lang, closed.code, status)
+
+    # -- answering a post -----------------------------------------------------------------
+
+    def _reply(self, sender: int, command: Command) -> list[Reply]:
+        lang = command.lang
+        if command.code is None:
+            return [self._to(sender, desk_texts.reply_needs_code(lang))]
+        view = self._lookup(command)
+        body = command.body.strip()
+        if not body:
+            return [self._to(sender, replies.reply_needs_text(lang, view.code))]
+        eid = _eid(view)
+        poster = poster_of(self._node.store, eid)
+        if poster == sender:
+            # The poster answers: back to whoever wrote last about this post.
+            target = self._routes.get(eid)
+            if target is None:
+                return [self._to(sender, desk_texts.no_one_answered(lang, view.code))]
+            confirm = desk_texts.answer_sent(lang, view.code)
+        elif poster is None:
+            if eid.origin != self._node.store.origin:
+                return [self._to(sender, desk_texts.poster_elsewhere(lang, view.code))]
+            return [self._to(sender, desk_texts.poster_unreachable(lang, view.code))]
+        else:
+            target = poster
+            self._routes.put(eid, sender)
+            confirm = replies.reply_forwarded(lang, view.code)
+        target_convo = self._conversations.peek(target)
+        target_lang = target_convo.lang if target_convo is not None else "en"
+        forwarded = replies.reply_to_poster(target_lang, view.code, body)
+        self.counters["replies.forwarded"] += 1
+        return [self._to(sender, confirm), *(self._to(target, page) for page in forwarded)]
+
+    # -- reading ------------------------------------------------------------------------
+
+    def _list(self, sender: int, command: Command, now: float) -> tuple[str, ...]:
+        query = BoardQuery(
+            kinds=(command.kind.name.lower(),) if command.kind is not None else (),
+            categories=(command.category.name.lower(),) if command.category is not None else (),
+        )
+        views = self._node.board(query)
+        if command.mine:
+            store = self._node.store
+            ids = {
+                f"{row.origin:08x}/{row.seq}"
+                for row in open_posts_of(store, sender, store.now_minute())
+            }
+            views = [v for v in views if v.entry in ids]
+        return replies.list_pages(
+            command.lang,
+            [_summary(v, now) for v in views],
+            kind=command.kind,
+            category=command.category,
+            mine=command.mine,
+        )
+
+    def _search(self, sender: int, command: Command, now: float) -> tuple[str, ...]:
+        if not command.query:
+            return self._list(sender, command, now)
+        found = [
+            _summary(v, now)
+            for v in self._node.board(BoardQuery())
+            if query_matches(command.query, v.text) or query_matches(command.query, v.zone)
+        ]
+        return replies.search_pages(command.lang, command.query, found)
+
+    def _show(self, command: Command, now: float) -> tuple[str, ...]:
+        view = self._lookup(command)
+        if view.status == "expired":
+            return (desk_texts.expired(command.lang, view.code),)
+        return replies.show_pages(command.lang, _summary(view, now))
+
+    # -- helpers ------------------------------------------------------------------------
+
+    def _is_code(self, code: str) -> bool:
+        try:
+            return bool(self._node.store.find_by_code(code))
+        except NodeError:
+            return False
+
+    def _lookup(self, command: Command) -> EntryView:
+        """The one entry the command's code names; _Refused with the answer otherwise."""
+        code = command.code or ""
+        try:
+            return self._node.show(code)
+        except (UnknownCodeError, InputError):
+            raise _Refused(replies.unknown_code(command.lang, code)) from None
+        except AmbiguousCodeError:
+            raise _Refused(replies.ambiguous_code(command.lang, code)) from None
+
+    @staticmethod
+    def _to(dest: int, text: str) -> Reply:
+        return Reply(dest, fit(text))
+

@@ -1,0 +1,71 @@
+"""What the phone desk remembers between one resident's messages, in memory and bounded.
+
+A conversation is the sender's last language and the pages of the last answer still to
+send on "more". Routes remember, per entry, the last radio that answered its poster, so
+that the poster's "R CODE ..." reaches that neighbour without either learning the other's
+radio id. Both are least-recently-used maps: a node restart forgets them, which costs a
+resident a "list" again or a poster an answer that cannot be routed, never a wrong route.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict, deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+MAX_SENDERS = 500
+MAX_ROUTES = 1000
+# Pages kept for "more": each costs a text on air, and ten phone texts is a long read.
+MAX_PAGES = 10
+
+
+class Lru(Generic[K, V]):
+    """A dict that forgets its least recently used key beyond ``limit`` keys."""
+
+    def __init__(self, limit: int) -> None:
+        if limit < 1:
+            raise ValueError("an LRU map needs room for at least one key")
+        self.limit = limit
+        self._items: OrderedDict[K, V] = OrderedDict()
+
+    def get(self, key: K) -> V | None:
+        """The value, marking the key as just used; None when absent."""
+        if key not in self._items:
+            return None
+        self._items.move_to_end(key)
+        return self._items[key]
+
+    def peek(self, key: K) -> V | None:
+        """The value without marking the key as used."""
+        return self._items.get(key)
+
+    def put(self, key: K, value: V) -> None:
+        self._items[key] = value
+        self._items.move_to_end(key)
+        while len(self._items) > self.limit:
+            self._items.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._items
+
+
+@dataclass
+class Conversation:
+    """One sender's state. Owned and changed only by the PhoneDesk."""
+
+    lang: str = "en"
+    pages: deque[str] = field(default_factory=deque)
+
+    def keep_pages(self, pages: Iterable[str]) -> None:
+        """Replace the pages waiting for "more" (at most MAX_PAGES)."""
+        self.pages = deque(list(pages)[:MAX_PAGES])
+
+    def next_page(self) -> str | None:
+        return self.pages.popleft() if self.pages else None
