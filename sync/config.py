@@ -1,0 +1,154 @@
+"""The sync engine's settings, with the reasons for their defaults.
+
+Airtimes are LONG_FAST figures from meshaid.protocol.airtime: an idle digest (7-8 bytes)
+takes 0.48 s, a digest that lists 16 origins (87-104 bytes) 1.05-1.21 s, a record frame
+of the corpus's median size 1.62 s, a full 231-byte frame 2.16 s.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from meshaid.protocol.airtime import DEFAULT_PRESET, MAX_APP_PAYLOAD, preset_named
+from meshaid.protocol.errors import UsageError
+from meshaid.protocol.fragment import HEADER_BYTES
+from meshaid.protocol.frames import MAX_ANSWERERS
+from meshaid.sync.lifetime import MINUTES_PER_DAY
+
+Span = tuple[float, float]  # a random delay is drawn uniformly from (low, high) seconds
+
+
+@dataclass(frozen=True)
+class SyncConfig:
+    preset: str = DEFAULT_PRESET
+    mtu: int = MAX_APP_PAYLOAD
+    # Share of each rolling hour this node may spend on air: 5 % is 180 s, half of the
+    # EU868 10 % duty cycle, leaving the rest to the firmware's own traffic and to relays.
+    budget_share: float = 0.05
+    # Share of that budget only alerts may use.
+    alert_reserve: float = 0.2
+    # Share of the rest that answers to neighbours catching up may use, so that relays of
+    # new records still go out while a neighbour is served a whole store.
+    bulk_share: float = 0.6
+    # Trickle (RFC 6206) for digests. Imax one hour with k = 1: an idle radio neighbourhood
+    # sends about one 0.48 s digest an hour in all, a little more with loss (a node that
+    # missed the digest sends its own). Imin one minute: after new data or a mismatch the
+    # neighbourhood compares digests within a minute, so a node that missed a push learns
+    # of it at once; the intervals then double back to Imax in 7 steps (60 s .. 3600 s),
+    # about 7 digests, 3.3-8.5 s of airtime, per burst of new data.
+    trickle_imin: float = 20.0
+    trickle_imax: float = 3600.0
+    trickle_k: int = 1
+    # Ordinary new data and mismatches reset Trickle to this interval; only a new alert
+    # goes down to Imin, so that a neighbour that missed it hears a digest within 10-20 s.
+    trickle_reset: float = 60.0
+    # A record new to us, heard in a PUSH frame, is passed on after a random delay unless
+    # ``relay_suppress`` copies of it (the first one included) were heard meanwhile: in a
+    # cluster that all heard the push, one node relays and the others hear it and stay quiet.
+    # Answers likewise wait, and are dropped when a neighbour's answer is heard first.
+    # Those delays are contention windows that grow with the neighbourhood: with n
+    # neighbours heard in the last hour, a delay is drawn from [0, slot * max(n, 2)), so the
+    # first of them still fires within about one slot while the others, spread over n
+    # slots, hear it before their turn. A slot of 2 s is one record frame (1.6 s median)
+    # plus the radio's listen-before-talk backoff. Fixed windows made every neighbour of a
+    # requester answer within the same few seconds; hidden from one another, their answers
+    # collided at the requester, round after round (seen in the mesh simulator).
+    relay_slot: float = 2.0
+    alert_relay_slot: float = 1.0
+    answer_slot: float = 2.0
+    relay_suppress: int = 2
+    # Alerts are few (a couple an hour) and must arrive within minutes: one more copy.
+    alert_relay_suppress: int = 3
+    neighbour_memory: float = 3600.0
+    # A request names neighbours (those whose digests showed the most records) to answer,
+    # each a share of the records; the others stay quiet (all of them answering everything
+    # collided). A request for a few gaps names a couple; a request for a whole vector (a
+    # cold start) names as many as the frame allows: each answerer's bulk share carries
+    # only about 50 median records an hour, so a catch-up goes as fast as they add up.
+    request_answerers: int = 2
+    complete_answerers: int = MAX_ANSWERERS
+    # A catch-up is in progress while records keep arriving at least this often after a
+    # request for a whole vector; meanwhile no other request goes out (its answers would
+    # repeat records already queued by the answerers).
+    bulk_idle: float = 120.0
+    # Neighbours whose digest was heard within this long are candidates to answer.
+    source_memory: float = 7200.0
+    # A digest that shows its sender behind is answered, unasked, by about this many of
+    # the neighbours that heard it (each with probability expected / neighbours).
+    unasked_answerers: float = 2.0
+    # ... with at most this many records of each origin it is behind on.
+    unasked_records: int = 4
+    # One request is answered with at most this many records, the most useful first.
+    answer_limit: int = 16
+    # A queued answer not sent within this long is dropped (the requester asks again);
+    # a node whose answer share will not free up within half of it declines requests.
+    answer_ttl: float = 300.0
+    # Consecutive answer frames leave a gap for other answering nodes to take turns.
+    answer_gap: Span = (1.0, 5.0)
+    # Requests wait a little too, so that a neighbour missing the same records asks once.
+    request_delay: Span = (1.0, 6.0)
+    # No answer after this long (doubling with each unanswered attempt, up to Imax): ask
+    # again. An answer is lost often enough (a collision, or the requester transmitting
+    # when it arrives) that the first retry must come well within an alert's 3 minutes.
+    request_retry: float = 30.0
+    # A request for a whole vector (cold start, a node back after days) at most this often.
+    complete_retry: float = 600.0
+    # Origins that changed within this window lead every digest, newest first.
+    digest_recent_window: float = 900.0
+    digest_recent_entries: int = 4
+    # After hearing a mismatched digest, digests also list a rotating window of origins.
+    digest_max_entries: int = 16
+    max_batch_records: int = 8
+    # Zone ids (from the neighbourhood's configuration) this node serves: within a class of
+    # equal urgency, their entries are sent first to a node that is catching up.
+    local_zones: frozenset[int] = frozenset()
+    # Keep a record, tombstones included, this long after its entry would have expired.
+    prune_margin_minutes: int = MINUTES_PER_DAY
+    reassembly_timeout: float = 300.0
+    reassembly_max_messages: int = 8
+    reassembly_max_bytes: int = 4096
+    verify_cache_entries: int = 4096
+
+    def __post_init__(self) -> None:
+        preset_named(self.preset)
+        if not HEADER_BYTES + 2 <= self.mtu <= MAX_APP_PAYLOAD:
+            raise UsageError(f"mtu must be within {HEADER_BYTES + 2}..{MAX_APP_PAYLOAD}")
+        if not 0 < self.budget_share <= 1:
+            raise UsageError("budget_share is a share of the hour, 0 < share <= 1")
+        if not 0 <= self.alert_reserve < 1:
+            raise UsageError("alert_reserve is a share of the budget, 0 <= share < 1")
+        if not 0 < self.bulk_share <= 1:
+            raise UsageError("bulk_share is a share of the ordinary budget, 0 < share <= 1")
+        if not 0 < self.trickle_imin <= self.trickle_reset <= self.trickle_imax:
+            raise UsageError("Trickle needs 0 < Imin <= reset interval <= Imax")
+        if self.trickle_k < 1:
+            raise UsageError("Trickle needs k >= 1")
+        for name in ("answer_gap", "request_delay"):
+            low, high = getattr(self, name)
+            if not 0 <= low <= high:
+                raise UsageError(f"{name} must be (low, high) with 0 <= low <= high")
+        positive = ("request_retry", "complete_retry", "digest_recent_window",
+                    "reassembly_timeout", "relay_slot", "alert_relay_slot", "answer_slot",
+                    "neighbour_memory", "source_memory", "unasked_answerers", "bulk_idle",
+                    "answer_ttl")
+        for name in positive:
+            if getattr(self, name) <= 0:
+                raise UsageError(f"{name} must be positive")
+        for name in ("request_answerers", "complete_answerers"):
+            if not 0 <= getattr(self, name) <= MAX_ANSWERERS:
+                raise UsageError(f"{name} must be within 0..{MAX_ANSWERERS}")
+        counts = ("relay_suppress", "alert_relay_suppress", "max_batch_records", "unasked_records",
+                  "answer_limit",
+                  "reassembly_max_messages", "reassembly_max_bytes", "verify_cache_entries")
+        for name in counts:
+            if getattr(self, name) < 1:
+                raise UsageError(f"{name} must be at least 1")
+        if self.digest_recent_entries < 0 or self.digest_max_entries < self.digest_recent_entries:
+            raise UsageError("digest entries: 0 <= recent <= max")
+        if self.prune_margin_minutes < 0:
+            raise UsageError("prune_margin_minutes cannot be negative")
+
+    @property
+    def budget_seconds(self) -> float:
+        """Airtime this node may use in any hour."""
+        return 3600.0 * self.budget_share

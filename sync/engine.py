@@ -1,0 +1,1102 @@
+"""The sync engine: spreads signed records over a lossy broadcast link within an airtime budget.
+
+One state machine per node, pure: frames and ``now`` in, frames and events out (see
+sync/api.py). What it does, after DESIGN.md section 4:
+
+* every record is numbered by its origin, so the node's holdings are a version vector
+  (sync/vector.py); a seq pruned after expiry, or reported pruned by a neighbour, still
+  counts as held and is never asked for again;
+* a record created here is pushed at once; a record new to us that arrived in a PUSH is
+  relayed after a random delay unless neighbours were heard relaying it;
+* digests (hash of the vector, its size, and a few origins' highest seqs) are timed by
+  Trickle: an idle, consistent neighbourhood sends about one short frame an hour;
+* a node that learns it lacks records broadcasts a request for the ranges; any node
+  holding them answers by broadcast, and a node that hears an answer or request go out
+  drops its own copy, since one broadcast repairs every neighbour;
+* a digest that shows its sender behind is answered at once, without waiting for a request;
+* records are verified with the origin's key before being accepted or relayed;
+* every frame is charged its LoRa airtime against a rolling-hour budget.
+
+Clock rules: ``now`` is the driver's monotonic seconds and drives timers only. Wall time
+(on-air minutes) is used only to prune expired records, and only when the driver passes it
+to ``prune``; ordering and merging never look at time.
+"""
+
+from __future__ import annotations
+
+import heapq
+import random
+from collections import OrderedDict, deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+
+from meshaid.protocol import fragment, frames
+from meshaid.protocol.airtime import airtime_seconds
+from meshaid.protocol.errors import DecodeError, UsageError
+from meshaid.protocol.frames import (
+    DigestEntry,
+    DigestFrame,
+    FragmentFrame,
+    FrameType,
+    GoneFrame,
+    RecordsFrame,
+    RequestFrame,
+    SeqRange,
+)
+from meshaid.protocol.record import EntryId, RecordId, SignedRecord
+
+from .api import Event, FrameDropped, KeyLookup, Outgoing, PeerSeen, RecordsAccepted
+from .budget import AirtimeBudget, Share
+from .config import Span, SyncConfig
+from .lifetime import expires_at
+from .outbox import Item, Outbox, Reason
+from .priority import Rank, is_alert, send_rank
+from .stats import SyncStats
+from .trickle import Trickle
+from .vector import VersionVector
+from .verify import VerifyCache
+
+# How far beyond what we hold a neighbour's claim about an origin is believed: bounds the
+# memory and work a forged digest or GONE can cause. Far above an origin's yearly output.
+MAX_LEAD = 4096
+# Gap runs per origin put in one request; the rest go in the next one.
+MAX_RUNS_PER_ORIGIN = 8
+# A request with this many ranges comes from a node catching up: it names more answerers.
+MANY_RANGES = 4
+# Queued records looked at to fill a frame after the first.
+FILL_LOOKAHEAD = 8
+# Airtime of a full frame: what an answer is assumed to need when deciding to take it on.
+FULL_FRAME_AIRTIME = airtime_seconds(frames.MAX_FRAME_BYTES)
+# A frame ready to go: payload, airtime, type name for the stats.
+_Planned = tuple[bytes, float, str]
+
+
+class SyncEngine:
+    """A node's gossip state machine. See the module docstring and sync/api.py."""
+
+    def __init__(
+        self,
+        keys: KeyLookup,
+        rng: random.Random,
+        config: SyncConfig | None = None,
+        *,
+        airtime: Callable[[int], float] | None = None,
+        verify_cache: VerifyCache | None = None,
+        node_id: int | None = None,
+    ) -> None:
+        self.config = config or SyncConfig()
+        cfg = self.config
+        # This node's radio id, to recognise requests that name it as an answerer; without
+        # it the node answers every request it can.
+        self.node_id = node_id
+        self._keys = keys
+        self._rng = rng
+        preset = cfg.preset
+        self._airtime = airtime or (lambda size: airtime_seconds(size, preset))
+        self._cache = verify_cache or VerifyCache(cfg.verify_cache_entries)
+        self.stats = SyncStats()
+        self._reassembler = fragment.Reassembler(
+            max_messages=cfg.reassembly_max_messages,
+            max_bytes=cfg.reassembly_max_bytes,
+            max_message_bytes=min(cfg.reassembly_max_bytes, 255 * (cfg.mtu - 1)),
+            timeout=cfg.reassembly_timeout,
+        )
+        self.stats.reassembly = self._reassembler.stats
+        self._budget = AirtimeBudget(cfg.budget_seconds, cfg.alert_reserve, cfg.bulk_share)
+        self._trickle = Trickle(cfg.trickle_imin, cfg.trickle_imax, cfg.trickle_k, rng)
+        self._outbox = Outbox()
+        self._events: list[Event] = []
+
+        # What we hold.
+        self._held: dict[int, dict[int, SignedRecord]] = {}
+        # The same bytes, to recognise a copy before paying for decoding it.
+        self._held_raw: dict[bytes, RecordId] = {}
+        self._vector = VersionVector()
+        self._newest: dict[EntryId, tuple[int, int]] = {}  # entry -> (version, seq) held
+        self._evidence: dict[RecordId, set[bytes]] = {}
+        # Pruning: wall minutes, when known, and when each record may go.
+        self._wall: int | None = None
+        self._first_seen: dict[RecordId, int] = {}
+        self._expiry: list[tuple[int, int, int]] = []  # (minute, origin, seq)
+        self._unscheduled: list[RecordId] = []  # stored before wall time was known
+
+        # What we lack and asked for.
+        self._target: dict[int, int] = {}  # origin -> highest seq known to exist
+        self._wanting: set[int] = set()
+        self._asked: dict[int, float] = {}
+        self._progress: dict[int, float] = {}
+        self._attempts: dict[int, int] = {}
+        self._request_due: float | None = None
+        self._complete_due: float | None = None
+        self._last_complete = float("-inf")
+
+        # What we owe others.
+        self._gone_out: dict[int, set[int]] = {}
+        self._gone_due: float | None = None
+        self._answer_not_before = float("-inf")
+        self._planned: deque[_Planned] = deque()  # fragments of one message, in order
+        self._msg_id = rng.randrange(fragment.MSG_ID_MODULUS)
+
+        # Digest contents.
+        self._digest_pending = False
+        self._recent: OrderedDict[int, float] = OrderedDict()  # origin -> last change
+        self._window_until = float("-inf")
+        self._rotation = 0
+
+        # Neighbours whose digests we heard: sender -> (when, their total), to pick answerers.
+        self._sources: dict[int, tuple[float, int]] = {}
+        self._complete_attempts = 0
+        self._last_accepted = float("-inf")
+        # Neighbours heard lately, for the contention windows: sender -> last heard.
+        self._neighbours: dict[int, float] = {}
+        self._neighbours_counted_at = float("-inf")
+
+        self._now = float("-inf")
+        self._blocked_until: float | None = None
+        self._started = False
+        self._started_at = float("-inf")
+
+    # ----------------------------------------------------------------- loading, reading
+
+    def load(
+        self,
+        records: Iterable[SignedRecord],
+        *,
+        known: Mapping[int, Iterable[tuple[int, int]]] | None = None,
+        first_seen: Mapping[RecordId, int] | None = None,
+    ) -> None:
+        """Take what the store holds, before the first frame: records, and seq runs
+        ``known`` as held (pruned records, see ``known_runs``), with the wall minute
+        each record was first seen, when the store kept it."""
+        first_seen = first_seen or {}
+        for rec in records:
+            rid = rec.record_id
+            held = self._held_record(rid)
+            if held is not None:
+                if held.raw != rec.raw:
+                    self._evidence.setdefault(rid, set()).add(rec.digest)
+                continue
+            self._store(rec, first_seen.get(rid))
+            self._vector.add(rid.origin, rid.seq)
+        for origin, runs in (known or {}).items():
+            for first, last in runs:
+                self._vector.add_range(origin, first, last)
+
+    def known_runs(self) -> dict[int, list[tuple[int, int]]]:
+        """Every origin's known seqs as (first, last) runs, for the store to keep."""
+        out: dict[int, list[tuple[int, int]]] = {}
+        for origin in self._vector.origins():
+            seqs = self._vector.seqs(origin)
+            if seqs is not None:
+                out[origin] = list(seqs.known_runs())
+        return out
+
+    def records(self) -> Iterator[SignedRecord]:
+        for by_seq in self._held.values():
+            yield from by_seq.values()
+
+    def holds(self, rid: RecordId) -> bool:
+        return self._held_record(rid) is not None
+
+    def vector_hash(self) -> bytes:
+        return self._vector.digest_hash()
+
+    @property
+    def known_total(self) -> int:
+        return self._vector.total
+
+    def _held_record(self, rid: RecordId) -> SignedRecord | None:
+        by_seq = self._held.get(rid.origin)
+        return None if by_seq is None else by_seq.get(rid.seq)
+
+    # ----------------------------------------------------------------- GossipProtocol
+
+    def add_local(self, record: SignedRecord, now: float) -> None:
+        self._advance(now)
+        rid = record.record_id
+        held = self._held_record(rid)
+        if held is not None:
+            if held.raw != record.raw:
+                raise UsageError(f"seq {rid.seq} of origin {rid.origin:08x} is already used")
+            return
+        self._store(record, self._wall)
+        self._vector.add(rid.origin, rid.seq)
+        self._changed(rid.origin, now, is_alert(record.body))
+        self._queue(record, Reason.PUSH, now)
+
+    def receive(self, payload: bytes, sender: int, now: float) -> None:
+        self._advance(now)
+        try:
+            frame = frames.decode(payload)
+        except DecodeError:
+            self._drop(sender, "malformed")
+            return
+        self._events.append(PeerSeen(sender, now))
+        self._neighbours[sender] = now
+        self._dispatch(frame, sender, now, nested=False)
+
+    def poll_transmit(self, now: float) -> Outgoing | None:
+        self._advance(now)
+        planned = self._next_frame(now)
+        if planned is None:
+            return None
+        payload, airtime, kind = planned
+        self._budget.spend(now, airtime)
+        self.stats.frames_sent[kind] += 1
+        self.stats.bytes_sent[kind] += len(payload)
+        self.stats.airtime_sent[kind] += airtime
+        self._blocked_until = None
+        return Outgoing(payload)
+
+    def next_deadline(self) -> float | None:
+        if not self._started:
+            return 0.0  # not started yet: call handle_timer now, whatever the clock says
+        now = self._now
+        times = [
+            t for t in (self._trickle.next_deadline(), self._outbox.next_due()) if t is not None
+        ]
+        timers = [
+            t for t in (self._request_due, self._complete_due, self._gone_due) if t is not None
+        ]
+        times += [t for t in timers if t > now]
+        ready = bool(self._planned) or self._digest_pending or any(t <= now for t in timers)
+        top = self._outbox.peek()
+        if top is not None:
+            if self._paced(top, now):
+                times.append(self._answer_not_before)
+            else:
+                ready = True
+        if ready:
+            blocked = self._blocked_until
+            times.append(blocked if blocked is not None and blocked > now else now)
+        return min(times) if times else None
+
+    def handle_timer(self, now: float) -> None:
+        self._advance(now)
+
+    def drain_events(self) -> list[Event]:
+        events, self._events = self._events, []
+        return events
+
+    # ----------------------------------------------------------------- pruning
+
+    def prune(self, wall_minutes: int) -> list[RecordId]:
+        """Forget records whose entry expired more than the margin ago; give the driver's
+        wall clock in on-air minutes. Pruned seqs stay known: nobody is asked for them."""
+        self._wall = wall_minutes
+        for rid in self._unscheduled:
+            rec = self._held_record(rid)
+            if rec is not None:
+                self._first_seen.setdefault(rid, wall_minutes)
+                self._schedule_expiry(rec)
+        self._unscheduled = []
+        pruned: list[RecordId] = []
+        while self._expiry and self._expiry[0][0] < wall_minutes:
+            _, origin, seq = heapq.heappop(self._expiry)
+            by_seq = self._held.get(origin)
+            rec = None if by_seq is None else by_seq.pop(seq, None)
+            if rec is None:
+                continue
+            rid = rec.record_id
+            pruned.append(rid)
+            self._held_raw.pop(rec.raw, None)
+            self._first_seen.pop(rid, None)
+            self._outbox.cancel(rid)
+            newest = self._newest.get(rec.entry_id)
+            if newest is not None and newest[1] == seq:
+                del self._newest[rec.entry_id]
+        self.stats.records_pruned += len(pruned)
+        return pruned
+
+    def _expires(self, rec: SignedRecord, first_seen: int | None) -> int:
+        return expires_at(rec.body, first_seen) + self.config.prune_margin_minutes
+
+    def _schedule_expiry(self, rec: SignedRecord) -> None:
+        rid = rec.record_id
+        minute = self._expires(rec, self._first_seen.get(rid))
+        heapq.heappush(self._expiry, (minute, rid.origin, rid.seq))
+
+    def _expired_on_arrival(self, rec: SignedRecord) -> bool:
+        return self._wall is not None and self._expires(rec, self._wall) < self._wall
+
+    # ----------------------------------------------------------------- storing
+
+    def _store(self, rec: SignedRecord, first_seen: int | None) -> None:
+        rid = rec.record_id
+        self._held.setdefault(rid.origin, {})[rid.seq] = rec
+        self._held_raw[rec.raw] = rid
+        eid = rec.entry_id
+        newest = self._newest.get(eid)
+        if newest is None or (rec.body.version, rid.seq) > newest:
+            self._newest[eid] = (rec.body.version, rid.seq)
+        if first_seen is None:
+            self._unscheduled.append(rid)
+        else:
+            self._first_seen[rid] = first_seen
+            self._schedule_expiry(rec)
+
+    def _changed(self, origin: int, now: float, alert: bool) -> None:
+        """New seqs of ``origin`` are known: Trickle's "new data" event (RFC 6206 rule 6)."""
+        self._recent[origin] = now
+        self._recent.move_to_end(origin)
+        while len(self._recent) > max(self.config.digest_recent_entries, 1) * 4:
+            self._recent.popitem(last=False)
+        self._trickle.hear_inconsistent(now, None if alert else self.config.trickle_reset)
+
+    def _rank(self, rec: SignedRecord) -> Rank:
+        newest = self._newest.get(rec.entry_id)
+        is_newest = newest is None or newest[1] == rec.body.seq
+        return send_rank(rec.body, is_newest, rec.body.zone_id in self.config.local_zones)
+
+    def _queue(
+        self, rec: SignedRecord, reason: Reason, now: float, due: float | None = None
+    ) -> None:
+        alert = is_alert(rec.body)
+        cfg = self.config
+        if due is None and reason == Reason.PUSH:
+            due = now
+        elif due is None and reason == Reason.RELAY:
+            due = now + self._contend(cfg.alert_relay_slot if alert else cfg.relay_slot, now)
+        elif due is None:
+            due = now + self._contend(cfg.answer_slot, now)
+        if self._outbox.add(rec, reason, due, self._rank(rec), alert) and reason == Reason.RELAY:
+            item = self._outbox.get(rec.record_id)
+            if item is not None:
+                item.heard = 1  # the copy that brought it
+
+    def _draw(self, span: Span) -> float:
+        return self._rng.uniform(span[0], span[1])
+
+    def _contend(self, slot: float, now: float) -> float:
+        """A delay in a contention window of one slot per neighbour (see SyncConfig)."""
+        return self._rng.uniform(0.0, slot * max(self._neighbour_count(now), 2))
+
+    def _neighbour_count(self, now: float) -> int:
+        """Distinct senders heard within the neighbour memory (recounted once a minute)."""
+        if now >= self._neighbours_counted_at + 60.0:
+            horizon = now - self.config.neighbour_memory
+            self._neighbours = {n: t for n, t in self._neighbours.items() if t >= horizon}
+            self._neighbours_counted_at = now
+        return len(self._neighbours)
+
+    # ----------------------------------------------------------------- receiving
+
+    def _drop(self, sender: int, reason: str) -> None:
+        self.stats.dropped[reason] += 1
+        self._events.append(FrameDropped(sender, reason))
+
+    def _dispatch(self, frame: frames.Frame, sender: int, now: float, nested: bool) -> None:
+        if isinstance(frame, RecordsFrame):
+            self.stats.frames_received["push" if frame.relay else "answer"] += 1
+            self._on_records(frame, sender, now)
+        elif isinstance(frame, DigestFrame):
+            self.stats.frames_received["digest"] += 1
+            self._on_digest(frame, sender, now)
+        elif isinstance(frame, RequestFrame):
+            self.stats.frames_received["request"] += 1
+            self._on_request(frame, now)
+        elif isinstance(frame, GoneFrame):
+            self.stats.frames_received["gone"] += 1
+            self._on_gone(frame, now)
+        else:
+            self.stats.frames_received["fragment"] += 1
+            if nested:
+                self._drop(sender, "nested_fragment")
+                return
+            self._on_fragment(frame, sender, now)
+
+    def _on_fragment(self, frame: FragmentFrame, sender: int, now: float) -> None:
+        payload = self._reassembler.add(sender, frame.fragment, now)
+        if payload is None:
+            return
+        try:
+            inner = frames.decode(payload)
+        except DecodeError:
+            self._drop(sender, "malformed")
+            return
+        self._dispatch(inner, sender, now, nested=True)
+
+    def _on_records(self, frame: RecordsFrame, sender: int, now: float) -> None:
+        accepted: list[SignedRecord] = []
+        for raw in frame.records:
+            rid = self._held_raw.get(raw)
+            if rid is not None:
+                self._heard(rid)
+                self.stats.records_duplicate += 1
+                continue
+            try:
+                rec = self._cache.decode(raw)
+            except DecodeError:
+                self._drop(sender, "bad_record")
+                continue
+            taken = self._take(rec, sender, now, relay=frame.relay)
+            if taken is not None:
+                accepted.append(taken)
+        if accepted:
+            self._events.append(RecordsAccepted(tuple(accepted)))
+
+    def _heard(self, rid: RecordId) -> None:
+        """A copy of ``rid`` went on air: neighbours have it, ours need not go."""
+        item = self._outbox.heard(rid)
+        if item is None:
+            return
+        if item.reason == Reason.ANSWER:
+            self._outbox.cancel(rid)
+            self.stats.answers_suppressed += 1
+        elif item.reason == Reason.RELAY and item.heard >= (
+            self.config.alert_relay_suppress if item.alert else self.config.relay_suppress
+        ):
+            self._outbox.cancel(rid)
+            self.stats.relays_suppressed += 1
+
+    def _take(self, rec: SignedRecord, sender: int, now: float, relay: bool) -> SignedRecord | None:
+        """Judge one record from the air; returns it when it is to be announced."""
+        rid = rec.record_id
+        self._heard(rid)
+        held = self._held_record(rid)
+        if held is not None and held.raw == rec.raw:
+            self.stats.records_duplicate += 1
+            return None
+        # Known but not held: pruned here, or reported pruned by a neighbour. Take it back
+        # only if our clock says it has not expired (a neighbour's report may have been
+        # wrong); with no clock, leave it pruned.
+        if (
+            held is None
+            and self._vector.knows(rid.origin, rid.seq)
+            and (self._wall is None or self._expired_on_arrival(rec))
+        ):
+            self.stats.records_expired += 1
+            return None
+        if held is not None and rec.digest in self._evidence.get(rid, ()):
+            self.stats.records_duplicate += 1
+            return None
+        key = self._keys(rid.origin)
+        if key is None:
+            self._drop(sender, "unknown_origin")
+            return None
+        if not self._cache.verify(rec, key):
+            self._drop(sender, "bad_signature")
+            return None
+        if held is not None:
+            # Same (origin, seq), other bytes: the origin signed two records. Announce it
+            # so the store keeps the evidence; never hold or relay it.
+            self._evidence.setdefault(rid, set()).add(rec.digest)
+            self.stats.equivocations += 1
+            return rec
+        new_seq = self._vector.add(rid.origin, rid.seq)
+        expired = self._expired_on_arrival(rec)
+        if not expired:
+            self._store(rec, self._wall)
+            self.stats.records_accepted += 1
+        else:
+            self.stats.records_expired += 1  # counted as held, so nobody asks for it again
+        self._note_exists(rid.origin, rid.seq, now)
+        self._progressed(rid.origin, now, answered=not relay)
+        if expired:
+            return None
+        if new_seq:
+            self._changed(rid.origin, now, is_alert(rec.body))
+            if relay:
+                self._queue(rec, Reason.RELAY, now)
+        return rec
+
+    def _progressed(self, origin: int, now: float, answered: bool) -> None:
+        """Something of ``origin`` arrived. The retry waits for quiet after it; an answer
+        (our request was served) also ends the backoff, a push does not: a stream of new
+        records says nothing about whether anyone answers our request."""
+        self._progress[origin] = now
+        if answered:
+            self._attempts.pop(origin, None)
+        self._update_want(origin, now)
+
+    def _note_exists(self, origin: int, seq: int, now: float) -> None:
+        """A neighbour holds ``seq`` of ``origin``: we want it too, unless we know it."""
+        if self._keys(origin) is None:
+            return
+        limit = self._vector.highest(origin) + MAX_LEAD
+        seq = min(seq, limit)
+        if seq > self._target.get(origin, 0):
+            self._target[origin] = seq
+            self._update_want(origin, now)
+
+    def _missing(self, origin: int) -> list[tuple[int, int]]:
+        through = self._target.get(origin, 0)
+        seqs = self._vector.seqs(origin)
+        if seqs is None:
+            return [(1, through)] if through else []
+        return seqs.missing(max(through, seqs.highest))
+
+    def _update_want(self, origin: int, now: float) -> None:
+        if self._missing(origin):
+            self._wanting.add(origin)
+            soon = now + self._draw(self.config.request_delay)
+            if self._request_due is None or self._request_due > soon:
+                self._request_due = soon
+        elif origin in self._wanting:
+            self._wanting.discard(origin)
+            # Complete: the next gap of this origin is asked for without waiting.
+            self._asked.pop(origin, None)
+            self._attempts.pop(origin, None)
+
+    def _on_digest(self, frame: DigestFrame, sender: int, now: float) -> None:
+        self._sources[sender] = (now, frame.total)
+        if frame.vector_hash == self._vector.digest_hash():
+            self._trickle.hear_consistent()
+            return
+        self._trickle.hear_inconsistent(now, self.config.trickle_reset)
+        # Our next digests list a rotating window of origins, so the difference is found.
+        self._window_until = now + 2 * self.config.trickle_reset
+        explained = 0
+        # Everything one frame makes us answer becomes ready at once, so it leaves in
+        # priority order.
+        due = now + self._contend(self.config.answer_slot, now)
+        # Unasked, only a few of the neighbours answer (hidden from one another, all of
+        # them would collide); the sender's own request covers the rest.
+        chance = self.config.unasked_answerers / max(self._neighbour_count(now), 1)
+        answering = self._rng.random() < chance
+        for origin, seq in frame.entries:
+            if self._keys(origin) is None:
+                continue
+            ours = self._vector.highest(origin)
+            if seq > ours:
+                self._note_exists(origin, seq, now)
+                explained += seq - ours
+            elif seq < ours and answering:
+                # The sender is behind on this origin: answer now, no request needed.
+                # A few records only: this is for a missed push, not a catch-up (that one
+                # the sender asks for, naming who answers).
+                last = seq + self.config.unasked_records
+                self._answer(origin, seq + 1, last, now, due)
+        if frame.total - explained > self._vector.total:
+            # The sender holds more than the listed origins explain: ask with our whole vector.
+            self._schedule_complete(now)
+
+    def _schedule_complete(self, now: float) -> None:
+        if (
+            self._complete_due is None
+            and now >= self._last_complete + self.config.complete_retry
+            and not self._bulk_in_progress(now)
+        ):
+            self._complete_due = now + self._draw(self.config.request_delay)
+
+    def _bulk_in_progress(self, now: float) -> bool:
+        """Answers to our last request for a whole vector are still coming in: asking
+        again now would only make neighbours send what is already on its way."""
+        return (
+            self._last_complete > float("-inf")
+            and now - max(self._last_accepted, self._last_complete) < self.config.bulk_idle
+        )
+
+    def _on_request(self, frame: RequestFrame, now: float) -> None:
+        listed: set[int] = set()
+        for rng in frame.ranges:
+            listed.add(rng.origin)
+            missing = self._missing(rng.origin)
+            if missing and missing[0][0] >= rng.first:
+                # A neighbour asked for what we lack: its answer will reach us too.
+                self._asked[rng.origin] = now
+                self.stats.requests_suppressed += 1
+        if frame.complete:
+            for origin in self._wanting - listed:
+                self._asked[origin] = now
+            if self._complete_due is not None:
+                self._complete_due = None
+                self._last_complete = now
+                self.stats.requests_suppressed += 1
+        share: tuple[int, int] | None = None
+        if frame.answerers and self.node_id is not None:
+            if self.node_id not in frame.answerers:
+                return  # others were asked
+            share = (frame.answerers.index(self.node_id), len(frame.answerers))
+            # Named: no neighbour competes for these records, so no contention window.
+            due = now + self._rng.uniform(0.0, self.config.answer_slot)
+        else:
+            due = now + self._contend(self.config.answer_slot, now)
+        if self._budget.available_at(now, FULL_FRAME_AIRTIME, Share.BULK) > due + (
+            self.config.answer_ttl / 2
+        ):
+            # Our share for answers is spent for a while: promising records we could not
+            # send soon would only hold up the requester, whose retry names others.
+            self.stats.requests_declined += 1
+            return
+        found: list[SignedRecord] = []
+        gone = False
+        for rng in frame.ranges:
+            gone |= self._answer(rng.origin, rng.first, rng.last, now, due, share, found)
+        if frame.complete:
+            for origin in list(self._held):
+                if origin not in listed:
+                    gone |= self._answer(origin, 1, None, now, due, share, found)
+        # The most useful first, and no more than one exchange's worth: the requester asks
+        # again for the rest, so no neighbour builds a backlog it would send for hours.
+        found.sort(key=self._rank)
+        for rec in found[: self.config.answer_limit]:
+            self._queue(rec, Reason.ANSWER, now, due)
+        if found or gone:
+            self.stats.requests_answered += 1
+
+    def _answer(
+        self,
+        origin: int,
+        first: int,
+        last: int | None,
+        now: float,
+        due: float,
+        share: tuple[int, int] | None = None,
+        found: list[SignedRecord] | None = None,
+    ) -> bool:
+        """Queue (or add to ``found``) what we hold of ``origin`` in first..last, and report
+        what we pruned; with ``share`` (index, answerers), only the records that fall to us.
+        True when some of it was pruned (and goes in a GONE frame)."""
+        seqs = self._vector.seqs(origin)
+        if seqs is None:
+            return False
+        top = seqs.highest if last is None else min(last, seqs.highest)
+        if top < first:
+            return False
+        by_seq = self._held.get(origin, {})
+        for seq, rec in by_seq.items():
+            if first <= seq <= top and _mine(origin, seq, share):
+                if found is None:
+                    self._queue(rec, Reason.ANSWER, now, due)
+                else:
+                    found.append(rec)
+        gone: set[int] | None = None
+        for run_first, run_last in seqs.known_runs():
+            for seq in range(max(run_first, first), min(run_last, top) + 1):
+                if seq not in by_seq and _mine(origin, seq, share):
+                    if gone is None:
+                        gone = self._gone_out.setdefault(origin, set())
+                    gone.add(seq)
+        if gone and self._gone_due is None:
+            self._gone_due = due
+        return bool(gone)
+
+    def _on_gone(self, frame: GoneFrame, now: float) -> None:
+        for rng in frame.ranges:
+            origin = rng.origin
+            last = rng.first + rng.length - 1
+            ours = self._gone_out.get(origin)
+            if ours:
+                # A neighbour reported these already: our report would repeat it.
+                ours.difference_update([s for s in ours if rng.first <= s <= last])
+                if not ours:
+                    del self._gone_out[origin]
+            if self._keys(origin) is None:
+                continue
+            # Only seqs we know exist are marked: a forged GONE cannot inflate the vector.
+            known_to_exist = max(self._target.get(origin, 0), self._vector.highest(origin))
+            added = self._vector.add_range(origin, rng.first, min(last, known_to_exist))
+            if added:
+                self.stats.gone_learned += added
+                self._progressed(origin, now, answered=True)
+
+    # ----------------------------------------------------------------- timers
+
+    def _advance(self, now: float) -> None:
+        if now > self._now:
+            self._now = now
+        if not self._started:
+            self._started = True
+            self._started_at = now
+            if self._vector.total == 0:
+                # A new or wiped node speaks up at once (Imin), so that neighbours answer
+                # with their digests and it can ask them for everything.
+                self._trickle.start(now)
+                self._schedule_complete(now)
+            else:
+                self._trickle.start(now, self.config.trickle_reset)
+        if self._trickle.advance(now):
+            self._digest_pending = True
+        self._outbox.promote(now)
+        self._reassembler.expire(now)
+
+    def _anything_due(self, now: float) -> bool:
+        """A cheap test before building frames: most polls find nothing to send."""
+        return (
+            self._digest_pending
+            or self._outbox.peek() is not None
+            or any(t is not None and t <= now
+                   for t in (self._request_due, self._complete_due, self._gone_due))
+        )
+
+    def _paced(self, item: Item, now: float) -> bool:
+        return item.reason == Reason.ANSWER and not item.alert and now < self._answer_not_before
+
+    # ----------------------------------------------------------------- sending
+
+    def _next_frame(self, now: float) -> tuple[bytes, float, str] | None:
+        """The most urgent frame that is due and fits the budget, if any."""
+        if self._planned:
+            return self._planned.popleft()
+        if not self._anything_due(now):
+            return None
+        builders: tuple[Callable[[float], _Plan | None], ...] = (
+            self._build_alerts,
+            self._build_request,
+            self._build_complete_request,
+            self._build_records,
+            self._build_gone,
+            self._build_digest,
+        )
+        blocked: float | None = None
+        for build in builders:
+            plan = build(now)
+            if plan is None:
+                continue
+            airtime = plan.airtime
+            if not self._budget.allows(now, airtime, plan.share):
+                free = self._budget.available_at(now, airtime, plan.share)
+                blocked = free if blocked is None else min(blocked, free)
+                self.stats.budget_blocked += 1
+                plan.cancel()
+                if plan.share == Share.BULK:
+                    continue  # bulk has the smallest cap: an ordinary frame may still fit
+                # Otherwise strict order: a frame that does not fit holds back those after
+                # it, so a big frame is not starved by small ones; alerts have the largest
+                # cap, so when one does not fit nothing else would.
+                break
+            plan.commit()
+            if len(plan.frames) > 1:
+                self._msg_id = (self._msg_id + 1) % fragment.MSG_ID_MODULUS
+            self._planned.extend(plan.frames[1:])
+            return plan.frames[0]
+        self._blocked_until = blocked
+        return None
+
+    def _plan(
+        self,
+        payload: bytes,
+        kind: str,
+        commit: Callable[[], None],
+        *,
+        share: Share = Share.ORDINARY,
+        cancel: Callable[[], None] | None = None,
+    ) -> _Plan:
+        """One frame, or the fragments of a payload longer than the MTU."""
+        mtu = self.config.mtu
+        if len(payload) <= mtu:
+            planned = [(payload, self._airtime(len(payload)), kind)]
+        else:
+            head = bytes([frames.header(FrameType.FRAGMENT)])
+            parts = fragment.split(payload, self._msg_id, mtu - 1)
+            planned = [(head + part, self._airtime(len(part) + 1), "fragment") for part in parts]
+        return _Plan(planned, share, commit, cancel or _nothing)
+
+    def _build_alerts(self, now: float) -> _Plan | None:
+        return self._build_records(now, alerts_only=True)
+
+    def _build_records(self, now: float, alerts_only: bool = False) -> _Plan | None:
+        top = self._outbox.peek()
+        ttl = self.config.answer_ttl
+        while top is not None and top.reason == Reason.ANSWER and top.due + ttl < now:
+            # Waited too long (our budget was spent): the requester has asked others by now.
+            self._outbox.pop()
+            self.stats.answers_expired += 1
+            top = self._outbox.peek()
+        if top is None or (alerts_only and not top.alert) or self._paced(top, now):
+            return None
+        first = self._outbox.pop()
+        assert first is not None
+        items = [first]
+        mtu = self.config.mtu
+        size = 1 + frames.record_item_size(len(first.record.raw))
+        if size <= mtu:
+            set_aside: list[Item] = []
+            for _ in range(FILL_LOOKAHEAD):
+                if len(items) >= self.config.max_batch_records:
+                    break
+                nxt = self._outbox.pop()
+                if nxt is None:
+                    break
+                extra = frames.record_item_size(len(nxt.record.raw))
+                fits = size + extra <= mtu and nxt.relay == first.relay
+                if fits and (nxt.alert or not first.alert) and not self._paced(nxt, now):
+                    items.append(nxt)
+                    size += extra
+                else:
+                    set_aside.append(nxt)
+            for item in set_aside:
+                self._outbox.restore(item)
+
+        def commit() -> None:
+            for item in items:
+                self.stats.records_sent[item.reason.name.lower()] += 1
+            if not first.relay and not first.alert:
+                gap = self._draw(self.config.answer_gap)
+                self._answer_not_before = now + gap + plan.airtime
+
+        def cancel() -> None:
+            for item in items:
+                self._outbox.restore(item)
+
+        payload = frames.encode(RecordsFrame(tuple(i.record.raw for i in items), first.relay))
+        kind = "push" if first.relay else "answer"
+        share = Share.ALERT if first.alert else Share.ORDINARY if first.relay else Share.BULK
+        plan = self._plan(payload, kind, commit, share=share, cancel=cancel)
+        return plan
+
+    def _build_request(self, now: float) -> _Plan | None:
+        if self._request_due is None or self._request_due > now:
+            return None
+        if self._bulk_in_progress(now):
+            # Gaps are asked for once the bulk answers stop coming.
+            quiet = max(self._last_accepted, self._last_complete)
+            self._request_due = quiet + self.config.bulk_idle
+            return None
+        ranges: list[SeqRange] = []
+        asked: list[int] = []
+        size = 2
+        later: float | None = None
+        for origin in sorted(self._wanting):
+            runs = self._wanted_ranges(origin)
+            if not runs:
+                continue
+            eligible = self._eligible(origin)
+            if eligible > now:
+                later = eligible if later is None else min(later, eligible)
+                continue
+            need = sum(frames.range_size(r) for r in runs)
+            if size + need > self.config.mtu:
+                later = now + self._draw(self.config.request_delay)
+                break
+            ranges += runs
+            size += need
+            asked.append(origin)
+        if not ranges:
+            self._request_due = later
+            return None
+
+        def commit() -> None:
+            for origin in asked:
+                self._asked[origin] = now
+                self._attempts[origin] = self._attempts.get(origin, 0) + 1
+            # Look again when the first of these would be asked for again.
+            retry = min(now + self._retry(origin) for origin in asked)
+            self._request_due = retry if later is None else min(later, retry)
+            self.stats.requests_sent += 1
+
+        # A retry asks other neighbours than the attempt before.
+        attempt = max(self._attempts.get(origin, 0) for origin in asked)
+        # Many gaps (a node catching up) are shared out among more neighbours.
+        many = len(ranges) >= MANY_RANGES
+        count = self.config.complete_answerers if many else self.config.request_answerers
+        answerers = self._answerers(now, attempt, count)
+        frame = RequestFrame(tuple(ranges), answerers=answerers)
+        return self._plan(frames.encode(frame), "request", commit)
+
+    def _answerers(self, now: float, attempt: int, want: int) -> tuple[int, ...]:
+        """Neighbours to name in a request: those whose digests showed more records than
+        we hold, the most first. Each attempt names a different few, in a rotated order, so
+        a record whose share fell to a node without it falls to another on the retry. None
+        ahead of us (or naming turned off): anyone may answer."""
+        horizon = now - self.config.source_memory
+        ours = self._vector.total
+        ranked = sorted(
+            (
+                s
+                for s, (heard, total) in self._sources.items()
+                if heard >= horizon and total > ours and 0 < s <= frames.U32_MAX
+            ),
+            key=lambda s: (-self._sources[s][1], -self._sources[s][0], s),
+        )
+        if not want or not ranked:
+            return ()
+        count = min(want, len(ranked))
+        start = (attempt * count) % len(ranked)
+        chosen = (ranked + ranked)[start : start + count]
+        turn = attempt % count
+        return tuple(chosen[turn:] + chosen[:turn])
+
+    def _wanted_ranges(self, origin: int) -> list[SeqRange]:
+        """What a request asks of ``origin``: the unknown runs, the last one left open."""
+        seqs = self._vector.seqs(origin)
+        through = max(self._target.get(origin, 0), seqs.highest if seqs else 0)
+        runs = seqs.missing(through) if seqs else ([(1, through)] if through else [])
+        if len(runs) > MAX_RUNS_PER_ORIGIN:
+            runs = [(runs[0][0], through)]  # asks for some held ones again; rare
+        return [SeqRange(origin, a, 0 if b >= through else b - a + 1) for a, b in runs]
+
+    def _eligible(self, origin: int) -> float:
+        """When ``origin``'s gaps may be asked for: at once, unless a request for them went
+        out (ours or a neighbour's); then after the retry time without an answer."""
+        asked = self._asked.get(origin)
+        if asked is None:
+            return float("-inf")
+        return max(asked, self._progress.get(origin, asked)) + self._retry(origin)
+
+    def _retry(self, origin: int) -> float:
+        """Wait before asking again: the base time after the first request, doubling with
+        each unanswered one, up to Imax."""
+        doublings = max(self._attempts.get(origin, 0) - 1, 0)
+        return min(self.config.request_retry * (1 << min(doublings, 16)), self.config.trickle_imax)
+
+    def _build_complete_request(self, now: float) -> _Plan | None:
+        if self._complete_due is None or self._complete_due > now:
+            return None
+        want = self.config.complete_answerers
+        answerers = self._answerers(now, self._complete_attempts, want)
+        settling = now < self._started_at + 2 * self.config.trickle_reset
+        if want and (not answerers or (len(answerers) < want and settling)):
+            # Nobody to name yet, or just started and neighbours' digests still coming in:
+            # asking everyone for everything would make every neighbour send the whole
+            # store, asking one alone would be slow. Digests heard bring this back.
+            self._complete_due = None
+            return None
+        ranges = self._vector_ranges(exact=True)
+        frame = RequestFrame(tuple(ranges), complete=True, answerers=answerers)
+        if len(frames.encode(frame)) > self.config.mtu:
+            # One frame or nothing: a request in many fragments is lost whole when one of
+            # them is. Gaps folded into "from the first missing" (answerers may repeat a
+            # few records); still too long, and plain gap requests do the work.
+            ranges = self._vector_ranges(exact=False)
+            frame = RequestFrame(tuple(ranges), complete=True, answerers=answerers)
+            if len(frames.encode(frame)) > self.config.mtu:
+                self._complete_due = None
+                self._last_complete = now
+                return None
+
+        def commit() -> None:
+            self._complete_due = None
+            self._last_complete = now
+            self._complete_attempts += 1
+            for origin in self._wanting:
+                self._asked[origin] = now
+            self.stats.requests_sent += 1
+
+        return self._plan(frames.encode(frame), "request", commit)
+
+    def _vector_ranges(self, exact: bool) -> list[SeqRange]:
+        """Our whole vector as the ranges we lack: every gap (``exact``), or per origin
+        everything from the first unknown seq."""
+        ranges: list[SeqRange] = []
+        for origin in self._vector.origins():
+            if self._keys(origin) is None:
+                continue
+            runs = self._wanted_ranges(origin)
+            if not exact and runs:
+                runs = [SeqRange(origin, runs[0].first, 0)]
+            if not runs or runs[-1].length:
+                # Nothing open-ended yet: ask for whatever comes after what we know.
+                through = max(self._target.get(origin, 0), self._vector.highest(origin))
+                runs.append(SeqRange(origin, through + 1, 0))
+            ranges += runs
+        return ranges
+
+    def _build_gone(self, now: float) -> _Plan | None:
+        if self._gone_due is None or self._gone_due > now:
+            return None
+        ranges: list[SeqRange] = []
+        size = 1
+        for origin in sorted(self._gone_out):
+            for a, b in _runs(sorted(self._gone_out[origin])):
+                rng = SeqRange(origin, a, b - a + 1)
+                if size + frames.range_size(rng) > self.config.mtu:
+                    break
+                ranges.append(rng)
+                size += frames.range_size(rng)
+        if not ranges:
+            self._gone_due = None
+            return None
+
+        def commit() -> None:
+            for rng in ranges:
+                ours = self._gone_out.get(rng.origin)
+                if ours is not None:
+                    ours.difference_update(range(rng.first, rng.first + rng.length))
+                    if not ours:
+                        del self._gone_out[rng.origin]
+            self._gone_due = now + self._draw(self.config.answer_gap) if self._gone_out else None
+
+        return self._plan(
+            frames.encode(GoneFrame(tuple(ranges))), "gone", commit, share=Share.BULK
+        )
+
+    def _build_digest(self, now: float) -> _Plan | None:
+        if not self._digest_pending:
+            return None
+        frame, rotated = self._digest(now)
+
+        def commit() -> None:
+            self._digest_pending = False
+            self._rotation = rotated
+
+        return self._plan(frames.encode(frame), "digest", commit)
+
+    def digest_frame(self, now: float) -> DigestFrame:
+        """The digest this node would send at ``now``."""
+        return self._digest(now)[0]
+
+    def _digest(self, now: float) -> tuple[DigestFrame, int]:
+        cfg = self.config
+        entries: list[DigestEntry] = []
+        listed: set[int] = set()
+        size = frames.DIGEST_FIXED_MAX
+
+        def add(origin: int) -> bool:
+            nonlocal size
+            entry = DigestEntry(origin, self._vector.highest(origin))
+            if entry.seq == 0 or size + frames.digest_entry_size(entry) > cfg.mtu:
+                return False
+            entries.append(entry)
+            listed.add(origin)
+            size += frames.digest_entry_size(entry)
+            return True
+
+        for origin in reversed(self._recent):
+            if len(entries) >= cfg.digest_recent_entries:
+                break
+            if self._recent[origin] + cfg.digest_recent_window < now:
+                break
+            add(origin)
+        rotation = self._rotation
+        if now < self._window_until:
+            origins = self._vector.origins()
+            for step in range(len(origins)):
+                if len(entries) >= cfg.digest_max_entries:
+                    break
+                origin = origins[(self._rotation + step) % len(origins)]
+                rotation = (self._rotation + step + 1) % len(origins)
+                if origin not in listed and not add(origin):
+                    break
+        frame = DigestFrame(self._vector.digest_hash(), self._vector.total, tuple(entries))
+        return frame, rotation
+
+
+@dataclass(slots=True)
+class _Plan:
+    """Frames ready to go, and what sending them changes in the engine's state."""
+
+    frames: list[_Planned]
+    share: Share
+    commit: Callable[[], None]
+    cancel: Callable[[], None]
+
+    @property
+    def airtime(self) -> float:
+        total = 0.0
+        for _, seconds, _ in self.frames:
+            total += seconds
+        return total
+
+
+def _nothing() -> None:
+    pass
+
+
+def _mine(origin: int, seq: int, share: tuple[int, int] | None) -> bool:
+    return share is None or frames.answer_share(origin, seq, share[1]) == share[0]
+
+
+def _runs(seqs: list[int]) -> Iterator[tuple[int, int]]:
+    """Sorted seqs as (first, last) runs."""
+    start = prev = None
+    for seq in seqs:
+        if prev is not None and seq == prev + 1:
+            prev = seq
+            continue
+        if start is not None and prev is not None:
+            yield (start, prev)
+        start = prev = seq
+    if start is not None and prev is not None:
+        yield (start, prev)

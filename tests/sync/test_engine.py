@@ -1,0 +1,441 @@
+"""The sync engine, frames moved by hand between engines: no radio, no clock, no sleeps."""
+
+from __future__ import annotations
+
+import random
+from types import SimpleNamespace
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from meshaid.protocol import frames
+from meshaid.protocol.airtime import airtime_seconds
+from meshaid.protocol.errors import UsageError
+from meshaid.protocol.frames import FragmentFrame, RecordsFrame, decode, encode
+from meshaid.protocol.record import Kind, SignedRecord, Status, Urgency
+from meshaid.sync.api import FrameDropped, GossipProtocol, PeerSeen, RecordsAccepted
+from meshaid.sync.config import SyncConfig
+from meshaid.sync.engine import SyncEngine
+from meshaid.sync.merge import Board
+from meshaid.sync.priority import send_rank
+from recordgen import Signer
+
+A, B = Signer(101), Signer(102)
+KEYS = {A.origin: A.public_key, B.origin: B.public_key}
+
+
+def engine(seed: int = 1, config: SyncConfig | None = None) -> SyncEngine:
+    return SyncEngine(KEYS.get, random.Random(seed), config)
+
+
+def drain(e: SyncEngine, now: float) -> list[bytes]:
+    out = []
+    while (o := e.poll_transmit(now)) is not None:
+        assert o.dest is None
+        out.append(o.payload)
+    return out
+
+
+def accepted(e: SyncEngine) -> list[SignedRecord]:
+    return [r for ev in e.drain_events() if isinstance(ev, RecordsAccepted) for r in ev.records]
+
+
+def records_in(payload: bytes) -> list[bytes]:
+    frame = decode(payload)
+    return list(frame.records) if isinstance(frame, RecordsFrame) else []
+
+
+def test_the_engine_is_a_gossip_protocol() -> None:
+    e: GossipProtocol = engine()
+    assert e.next_deadline() is None or isinstance(e.next_deadline(), float)
+
+
+def test_a_new_record_is_pushed_at_once_and_accepted() -> None:
+    a, b = engine(1), engine(2)
+    rec = A.create("water at the church")
+    a.add_local(rec, 0.0)
+    sent = drain(a, 0.0)
+    pushes = [p for p in sent if p[0] == frames.header(frames.FrameType.PUSH)]
+    assert [records_in(p) for p in pushes] == [[rec.raw]]
+    for p in sent:
+        b.receive(p, 7, 0.5)
+    events = b.drain_events()
+    assert RecordsAccepted((rec,)) in events
+    assert PeerSeen(7, 0.5) in events
+    assert b.holds(rec.record_id) and b.stats.records_accepted == 1
+    b.receive(pushes[0], 7, 1.0)  # a second copy is only counted
+    assert accepted(b) == [] and b.stats.records_duplicate == 1
+
+
+def test_records_queued_together_share_a_frame() -> None:
+    a = engine()
+    recs = [A.create(f"item {i}") for i in range(4)]  # about 84 bytes each: 2 fit a frame
+    for rec in recs:
+        a.add_local(rec, 5.0)
+    pushes = [records_in(p) for p in drain(a, 5.0) if records_in(p)]
+    assert pushes == [[recs[0].raw, recs[1].raw], [recs[2].raw, recs[3].raw]]
+
+
+def test_alerts_go_before_anything_else() -> None:
+    a = engine()
+    normal = [A.create("x" * 120), A.create("y" * 120)]
+    alert = A.create("flooding on elm st, avoid", kind=Kind.ALERT, urgency=Urgency.CRITICAL)
+    for rec in [*normal, alert]:
+        a.add_local(rec, 0.0)
+    pushes = [records_in(p) for p in drain(a, 0.0) if records_in(p)]
+    assert pushes[0] == [alert.raw]
+    assert sorted(r for p in pushes[1:] for r in p) == sorted(r.raw for r in normal)
+
+
+def test_a_relay_is_dropped_when_a_neighbour_relayed_first(net: SimpleNamespace) -> None:
+    m = net.Mesh(3)  # everyone hears everyone: one relay is enough, the other is suppressed
+    m.create(0, "blankets")
+    m.run(60)
+    relays = sum(n.engine.stats.records_sent["relay"] for n in m.nodes)
+    suppressed = sum(n.engine.stats.relays_suppressed for n in m.nodes)
+    assert (relays, suppressed) == (1, 1)
+    assert m.converged()
+
+
+def test_records_cross_a_line_of_nodes_by_relays(net: SimpleNamespace) -> None:
+    m = net.Mesh(5, edges=[(0, 1), (1, 2), (2, 3), (3, 4)])
+    rec = m.create(0, "generator to lend")
+    m.run(120)
+    assert all(n.engine.holds(rec.record_id) for n in m.nodes)
+    assert all(n.engine.stats.records_sent["relay"] == 1 for n in m.nodes[1:4])
+
+
+def test_a_lost_push_is_repaired_by_digest_and_request(net: SimpleNamespace) -> None:
+    m = net.Mesh(2)
+    m.link = lambda src, dst, now, airtime: [] if now < 1.0 else [airtime]  # lose the push
+    rec = m.create(0, "ride to the clinic tuesday")
+    m.run(1.0)
+    assert not m.nodes[1].engine.holds(rec.record_id)
+    m.run(600)
+    assert m.nodes[1].engine.holds(rec.record_id) and m.converged()
+    assert m.nodes[1].engine.stats.requests_sent >= 1
+    assert m.nodes[0].engine.stats.records_sent["answer"] >= 1
+
+
+def test_a_record_longer_than_a_frame_travels_in_fragments() -> None:
+    a, b = engine(1), engine(2)
+    rec = A.create("z" * 200)
+    assert len(rec.raw) > a.config.mtu
+    a.add_local(rec, 0.0)
+    sent = drain(a, 0.0)
+    fragments = [p for p in sent if isinstance(decode(p), FragmentFrame)]
+    assert len(fragments) == 2 and all(len(p) <= 231 for p in sent)
+    for p in reversed(sent):
+        b.receive(p, 1, 1.0)
+    assert accepted(b) == [rec]
+
+
+def test_bad_frames_are_dropped_and_counted_never_raised() -> None:
+    b = engine()
+    good = A.create("good")
+    forged = bytearray(good.raw)
+    forged[-1] ^= 1
+    stranger = Signer(150).create("who am I")
+    b.receive(b"\x00garbage", 3, 0.0)
+    b.receive(encode(RecordsFrame((b"\x01not a record" + bytes(64),))), 3, 0.0)
+    b.receive(encode(RecordsFrame((bytes(forged),))), 3, 0.0)
+    b.receive(encode(RecordsFrame((stranger.raw, good.raw))), 3, 0.0)
+    assert dict(b.stats.dropped) == {
+        "malformed": 1, "bad_record": 1, "bad_signature": 1, "unknown_origin": 1,
+    }
+    events = b.drain_events()
+    assert FrameDropped(3, "malformed") in events
+    assert RecordsAccepted((good,)) in events  # the good record beside a bad one still counts
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=240))
+def test_random_bytes_from_the_air_never_raise(data: bytes) -> None:
+    b = engine()
+    b.receive(data, 9, 0.0)
+    b.receive(bytes([frames.header(frames.FrameType.FRAGMENT)]) + data, 9, 0.0)
+    drain(b, 1.0)
+
+
+def test_a_second_record_with_the_same_seq_is_evidence_not_relayed() -> None:
+    signer = Signer(101)
+    first = signer.create("first words")
+    signer.seq -= 1
+    second = signer.create("other words")
+    assert first.record_id == second.record_id and first.raw != second.raw
+    b = engine()
+    b.receive(encode(RecordsFrame((first.raw,))), 1, 0.0)
+    b.receive(encode(RecordsFrame((second.raw,))), 2, 0.0)
+    assert accepted(b) == [first, second]
+    b.receive(encode(RecordsFrame((second.raw,))), 2, 1.0)
+    assert accepted(b) == [] and b.stats.equivocations == 1
+    relayed = [r for p in drain(b, 60.0) for r in records_in(p)]
+    assert second.raw not in relayed and list(b.records()) == [first]
+    with pytest.raises(UsageError):
+        b.add_local(second, 61.0)  # our own seq used twice is the caller's bug
+
+
+def test_digest_fits_one_frame_with_60_origins() -> None:
+    signers = [Signer(1 + i) for i in range(60)]
+    keys = {s.origin: s.public_key for s in signers}
+    e = SyncEngine(keys.get, random.Random(1))
+    e.load(s.create(f"post {n}") for s in signers for n in range(30))
+    idle = encode(e.digest_frame(0.0))
+    assert len(idle) == 7  # header, 4-byte hash, the total (1800) as a 2-byte varint
+    other = SyncEngine(keys.get, random.Random(2))
+    e.receive(encode(other.digest_frame(0.0)), 5, 0.0)  # a mismatch: list a rotating window
+    active = encode(e.digest_frame(1.0))
+    assert len(active) <= 231
+    assert len(frames.decode(active).entries) == e.config.digest_max_entries  # type: ignore[union-attr]
+
+
+def test_budget_is_never_exceeded(net: SimpleNamespace) -> None:
+    cfg = SyncConfig(budget_share=0.005)  # 18 s an hour, 14.4 s of them for ordinary frames
+    m = net.Mesh(2, config=cfg)
+    src = m.nodes[0]
+    for i in range(150):
+        src.engine.load([src.signer.create(f"offer number {i}, with some words to fill it")])
+    m.wipe(1)  # an empty node that asks for everything
+    m.run(3 * 3600)
+    sent = [(t, airtime_seconds(len(p))) for t, p in src.sent]
+    assert sum(a for _, a in sent) > 2 * 14.4  # it did keep sending, hour after hour
+    for start, _ in sent:
+        window = sum(a for t, a in sent if start <= t < start + 3600)
+        assert window <= 14.4 + 1e-6
+    assert src.engine.stats.budget_blocked > 0
+
+
+def test_when_blocked_the_deadline_is_when_airtime_frees_up() -> None:
+    a = engine(config=SyncConfig(budget_share=0.002))  # 5.76 s an hour for ordinary frames
+    for i in range(20):
+        a.add_local(A.create(f"long offer text number {i} " * 4), 0.0)
+    assert drain(a, 0.0)
+    assert a.stats.budget_blocked == 1
+    steps = 0
+    deadline = a.next_deadline()
+    while deadline is not None and deadline < 3600.0:
+        a.handle_timer(deadline)
+        assert drain(a, deadline) == []
+        deadline = a.next_deadline()
+        steps += 1
+        assert steps < 20
+    assert deadline == 3600.0  # the first frames leave the rolling hour
+    assert drain(a, 3600.0)
+
+
+def test_alerts_use_the_reserve_when_the_ordinary_share_is_spent() -> None:
+    cfg = SyncConfig(budget_share=0.002)  # 7.2 s an hour, 5.76 s ordinary
+    a = engine(config=cfg)
+    spent = 0.0
+    for i in range(20):
+        a.add_local(A.create(f"long offer text number {i} " * 4), 0.0)
+    for p in drain(a, 0.0):
+        spent += airtime_seconds(len(p))
+    assert spent <= 5.76
+    alert = A.create("gas leak on 5th", kind=Kind.ALERT)
+    a.add_local(alert, 1.0)
+    assert [records_in(p) for p in drain(a, 1.0)] == [[alert.raw]]
+
+
+def test_a_wiped_node_recovers_everything(net: SimpleNamespace) -> None:
+    m = net.Mesh(3, seed=4)
+    for i in range(30):
+        m.create(i % 3, f"entry {i}")
+    m.run(600)
+    assert m.converged()
+    m.wipe(2)
+    m.run(2 * 3600)
+    assert m.converged()
+    assert len(m.nodes[2].board.entries) == 30
+
+
+def test_cold_start_answers_come_most_useful_first(net: SimpleNamespace) -> None:
+    m = net.Mesh(2, seed=3)
+    signer = m.nodes[0].signer
+    recs = [
+        signer.create("offer old", created=1000),
+        signer.create("need low", kind=Kind.NEED, urgency=Urgency.LOW, created=2000),
+        signer.create("alert", kind=Kind.ALERT, created=1500),
+        signer.create("need critical", kind=Kind.NEED, urgency=Urgency.CRITICAL, created=1200),
+        signer.create("offer fresh", created=3000),
+    ]
+    recs.append(signer.change(recs[0], 1, status=Status.WITHDRAWN))
+    m.nodes[0].engine.load(recs)
+    m.nodes[0].board.apply_all(recs)
+    m.run(600)  # node 1 is empty: it speaks up, hears node 0's digest, asks node 0
+    assert m.converged()
+    asked = [f for _, p in m.nodes[1].sent if isinstance(f := decode(p), frames.RequestFrame)]
+    assert asked and all(f.answerers == (net.radio_id(0),) for f in asked)
+    order = [r for _, p in m.nodes[0].sent for r in records_in(p)]
+    got = [next(r for r in recs if r.raw == raw) for raw in order]
+    assert [r.body.text for r in got] == [
+        "alert", "need critical", "need low", "offer fresh", "offer old", "offer old",
+    ]
+    assert got[-1].body.version == 0  # the superseded version goes last, the tombstone first
+    assert got == sorted(got, key=lambda r: send_rank(r.body, r is not recs[0]))
+
+
+def test_a_withdrawn_entry_is_not_resurrected_by_a_node_coming_back(net: SimpleNamespace) -> None:
+    m = net.Mesh(3, seed=5)
+    entry = m.create(0, "crib to give away")
+    m.run(300)
+    assert m.converged()
+    # Node 2 goes off air for days; meanwhile the entry is withdrawn.
+    m.link = lambda src, dst, now, airtime: [] if 2 in (src, dst) else [airtime]
+    tombstone = m.nodes[0].signer.change(entry, 1, status=Status.WITHDRAWN)
+    m.publish(0, tombstone)
+    m.run(3 * 24 * 3600)
+    # It restarts from its store, which holds only the open version, and comes back.
+    restarted = m.engine(2, seed=50)
+    restarted.load([entry])
+    m.replace(2, restarted, Board())
+    m.nodes[2].board.apply(entry)
+    m.link = lambda src, dst, now, airtime: [airtime]
+    m.run(2 * 3600)
+    assert m.converged()
+    assert all(n.board.entries[entry.entry_id].status == Status.WITHDRAWN for n in m.nodes)
+
+
+def test_pruned_records_stay_gone_and_are_not_asked_for_again(net: SimpleNamespace) -> None:
+    m = net.Mesh(2, seed=6)
+    day = 24 * 60
+    entry = m.create(0, "need diapers", kind=Kind.NEED, created=10 * day, lifetime=2 * day)
+    keep = m.create(0, "long offer", created=10 * day, lifetime=60 * day)
+    tombstone = m.nodes[0].signer.change(entry, 1, status=Status.WITHDRAWN, lifetime=2 * day)
+    m.publish(0, tombstone)
+    m.run(600)
+    assert m.converged()
+    later = 20 * day  # past expiry + margin of the need, not of the offer
+    for node in m.nodes:
+        assert sorted(node.engine.prune(later)) == sorted([entry.record_id, tombstone.record_id])
+    # A returning node holding only the old open record: nobody takes it back, it is expired.
+    back = SyncEngine(m.keys.get, random.Random(60))
+    back.load([entry])
+    back.prune(later)
+    assert not back.holds(entry.record_id)
+    # A wiped node asks; it gets the live record and a GONE for the pruned ones.
+    m.wipe(1)
+    m.nodes[1].engine.prune(later)
+    m.run(2 * 3600)
+    fresh = m.nodes[1].engine
+    assert fresh.holds(keep.record_id) and not fresh.holds(entry.record_id)
+    assert fresh.vector_hash() == m.nodes[0].engine.vector_hash()
+    assert fresh.stats.gone_learned == 2
+    asked = fresh.stats.requests_sent
+    m.run(6 * 3600)
+    assert fresh.stats.requests_sent == asked  # satisfied: never asks again
+    # The old record pushed again by a node with a wrong memory is refused.
+    fresh.receive(encode(RecordsFrame((entry.raw,))), 5, m.now)
+    assert accepted(fresh) == [] and not fresh.holds(entry.record_id)
+
+
+def test_clocks_wrong_by_years_do_not_matter(net: SimpleNamespace) -> None:
+    year = 365 * 24 * 60
+    m = net.Mesh(3, seed=7)
+    wall = [3 * year, 8 * year, 0]  # right, five years ahead, booted in 1970 (clamped to 0)
+    for node, minutes in zip(m.nodes, wall, strict=True):
+        node.engine.prune(minutes)
+    for i in range(3):
+        m.create(i, f"posted by node {i}", created=wall[i])
+    m.run(1800)
+    assert m.converged() and all(len(n.board.entries) == 3 for n in m.nodes)
+    for node, minutes in zip(m.nodes, wall, strict=True):
+        assert node.engine.prune(minutes + 60) == []  # nothing pruned an hour later
+
+
+def test_load_and_known_runs_survive_a_restart() -> None:
+    a = engine()
+    recs = [A.create(f"r{i}", created=100, lifetime=10) for i in range(5)]
+    a.load(recs[:3])
+    a.load(recs[3:])
+    a.prune(100 + 10 + 24 * 60 + 1)
+    assert not list(a.records())
+    restarted = engine(2)
+    restarted.load(a.records(), known=a.known_runs())
+    assert restarted.vector_hash() == a.vector_hash() and restarted.known_total == 5
+
+
+def test_stats_add_up_to_what_went_on_air(net: SimpleNamespace) -> None:
+    m = net.Mesh(3, seed=8)
+    m.link = net.lossy(random.Random(8), 0.3)
+    for i in range(12):
+        m.create(i % 3, f"thing {i}" * (i + 1))
+    m.run(3600)
+    for node in m.nodes:
+        stats = node.engine.stats
+        assert sum(stats.frames_sent.values()) == len(node.sent)
+        assert sum(stats.bytes_sent.values()) == sum(len(p) for _, p in node.sent)
+        assert stats.airtime_total == pytest.approx(
+            sum(airtime_seconds(len(p)) for _, p in node.sent)
+        )
+
+
+def test_an_idle_neighbourhood_sends_about_one_short_frame_an_hour(net: SimpleNamespace) -> None:
+    m = net.Mesh(6, seed=9)
+    for i in range(6):
+        m.create(i, f"entry {i}")
+    m.run(12 * 3600)  # Trickle reaches Imax
+    before = [len(n.sent) for n in m.nodes]
+    m.run(10 * 3600)
+    frames_sent = [p for n, b in zip(m.nodes, before, strict=True) for _, p in n.sent[b:]]
+    assert all(decode(p).__class__.__name__ == "DigestFrame" for p in frames_sent)
+    assert all(len(p) <= 8 for p in frames_sent)
+    assert 8 <= len(frames_sent) <= 15  # k = 1, Imax one hour: about one an hour in all
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    nodes=st.integers(2, 4),
+    phases=st.lists(
+        st.tuples(
+            st.integers(10, 1200),  # seconds
+            st.sampled_from([0.0, 0.2, 0.5, 1.0]),  # loss
+            st.sampled_from([0.0, 0.3]),  # duplication
+            st.sampled_from([0.0, 30.0]),  # reordering jitter
+            st.booleans(),  # partitioned in two halves
+            st.lists(st.tuples(st.integers(0, 3), st.integers(0, 3)), max_size=4),  # posts
+        ),
+        min_size=1,
+        max_size=6,
+    ),
+)
+def test_any_loss_and_partitions_end_in_identical_boards(
+    net: SimpleNamespace,
+    seed: int,
+    nodes: int,
+    phases: list[tuple[int, float, float, float, bool, list[tuple[int, int]]]],
+) -> None:
+    rng = random.Random(seed)
+    m = net.Mesh(nodes, seed=seed % 1000)
+    entries: list[list[SignedRecord]] = [[] for _ in range(nodes)]
+    versions: dict[bytes, int] = {}
+    for seconds, loss, dup, jitter, split_, posts in phases:
+        base = net.lossy(rng, loss, dup, jitter)
+        half = nodes // 2
+
+        def link(src: int, dst: int, now: float, airtime: float, base=base, split_=split_,
+                 half=half) -> list[float]:
+            if split_ and (src < half) != (dst < half):
+                return []
+            return base(src, dst, now, airtime)
+
+        m.link = link
+        for who, action in posts:
+            i = who % nodes
+            mine = entries[i]
+            if action == 0 or not mine:
+                rec = m.nodes[i].signer.create(f"n{i} e{len(mine)}", kind=Kind(who % 4))
+                mine.append(rec)
+            else:
+                target = mine[action % len(mine)]
+                versions[target.raw] = versions.get(target.raw, 0) + 1
+                rec = m.nodes[i].signer.change(
+                    target, versions[target.raw], status=Status(action % 4), text="changed"
+                )
+            m.publish(i, rec)
+        m.run(seconds)
+    m.link = lambda src, dst, now, airtime: [airtime]
+    m.run(8 * 3600)
+    assert m.converged(), [h.hex()[:8] for h in m.hashes()]
