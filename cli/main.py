@@ -13,6 +13,7 @@ from . import board
 from .bench import bench
 from .context import CliContext
 from .demo import demo
+from .run import run, status
 
 
 class MeshaidGroup(click.Group):
@@ -56,6 +57,8 @@ for command in board.COMMANDS:
 
 cli.add_command(bench)
 cli.add_command(demo)
+cli.add_command(run)
+cli.add_command(status)
 
 
 def main() -> None:

@@ -34,7 +34,8 @@ from .errors import ConfigError, InputError
 
 CONFIG_FILE = "meshaid.toml"
 MAX_NUMBER = 0xFFFF_FFFF
-_KNOWN_KEYS = {"name", "timezone", "communities", "zones"}
+# "radio" is read by meshaid.node.radio_config, "phone" by meshaid.node.phone.allowlist.
+_KNOWN_KEYS = {"name", "timezone", "communities", "zones", "radio", "phone"}
 
 
 @dataclass(frozen=True)
