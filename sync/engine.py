@@ -491,7 +491,7 @@ class SyncEngine:
         else:
             self.stats.records_expired += 1  # counted as held, so nobody asks for it again
         self._note_exists(rid.origin, rid.seq, now)
-        self._progressed(rid.origin, now, answered=not relay)
+        self._progressed(rid.origin, now)
         if expired:
             return None
         if new_seq:
@@ -500,13 +500,12 @@ class SyncEngine:
                 self._queue(rec, Reason.RELAY, now)
         return rec
 
-    def _progressed(self, origin: int, now: float, answered: bool) -> None:
-        """Something of ``origin`` arrived. The retry waits for quiet after it; an answer
-        (our request was served) also ends the backoff, a push does not: a stream of new
-        records says nothing about whether anyone answers our request."""
+    def _progressed(self, origin: int, now: float) -> None:
+        """Something of ``origin`` arrived: the retry waits for quiet after it. The backoff
+        itself stays until the gap is filled: ending it on every answer had a catching-up
+        node ask every 30 s, faster than its neighbours' budgets could answer (seen in the
+        mesh simulator: its own budget went on requests)."""
         self._progress[origin] = now
-        if answered:
-            self._attempts.pop(origin, None)
         self._update_want(origin, now)
 
     def _note_exists(self, origin: int, seq: int, now: float) -> None:
@@ -689,7 +688,7 @@ class SyncEngine:
             added = self._vector.add_range(origin, rng.first, min(last, known_to_exist))
             if added:
                 self.stats.gone_learned += added
-                self._progressed(origin, now, answered=True)
+                self._progressed(origin, now)
 
     # ----------------------------------------------------------------- timers
 
