@@ -3,8 +3,13 @@
     python -m meshaid.hardware.fake_radio --tcp 4403            # one radio on 127.0.0.1:4403
     python -m meshaid.hardware.fake_radio --tcp 0 --count 3     # three, on free ports
     python -m meshaid.hardware.fake_radio --pty --count 2       # two pseudo-terminals
+    python -m meshaid.hardware.fake_radio --tcp 0 --count 4 --topology line --loss 0.1 \
+        --time-scale 10                                         # a lossy 4-radio line mesh
 
-Prints one line per radio saying where it listens, then serves until interrupted.
+Without --topology every radio hears every other at once (LocalAir); with it, the radios
+take the topology's places in order and frames flood hop by hop with loss, each heard after
+its airtime divided by --time-scale (MeshAir). Prints one line per radio saying where it
+listens (the mesh's shape goes to stderr), then serves until interrupted.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 import argparse
 import base64
 import binascii
+import random
 import signal
 import sys
 import threading
@@ -21,11 +27,14 @@ from typing import Any
 
 from meshtastic.protobuf import config_pb2
 
-from meshaid.hardware.fake_radio.air import LocalAir
+from meshaid.hardware.fake_radio.air import Air, LocalAir
 from meshaid.hardware.fake_radio.device import FakeDevice
 from meshaid.hardware.fake_radio.link import Port
+from meshaid.hardware.fake_radio.mesh_air import MeshAir
 from meshaid.hardware.fake_radio.pty_port import PtyPort
 from meshaid.hardware.fake_radio.tcp_port import TcpPort
+from meshaid.hardware.topology import TOPOLOGIES, build
+from meshaid.protocol.errors import UsageError
 
 LoRaConfig = config_pb2.Config.LoRaConfig
 
@@ -84,7 +93,47 @@ def build_parser() -> argparse.ArgumentParser:
                         help="modem preset (default LONG_FAST)")
     parser.add_argument("--hop-limit", type=int, default=3, choices=range(8),
                         help="default hop limit (default 3)")
+    mesh = parser.add_argument_group("mesh (with --topology)")
+    mesh.add_argument("--topology", choices=TOPOLOGIES,
+                      help="join the radios as a multi-hop mesh of this shape (default: all "
+                      "hear all, at once)")
+    mesh.add_argument("--loss", type=_probability, default=0.0,
+                      help="probability that a link loses a frame (default 0)")
+    mesh.add_argument("--time-scale", type=_positive, default=10.0,
+                      help="frames are heard after their airtime divided by this (default 10)")
+    mesh.add_argument("--seed", type=int, default=1,
+                      help="seed of the topology and of the losses (default 1)")
     return parser
+
+
+def _probability(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0.0 <= value < 1.0:
+        raise argparse.ArgumentTypeError("a loss probability is in [0, 1)")
+    return value
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be above zero")
+    return value
+
+
+def make_air(args: argparse.Namespace) -> tuple[Air, MeshAir | None]:
+    """The air the command line asks for; UsageError for a topology that cannot be built."""
+    if args.topology is None:
+        return LocalAir(), None
+    rng = random.Random(args.seed)
+    mesh = MeshAir(build(args.topology, args.count, args.loss, rng), rng,
+                   time_scale=args.time_scale)
+    return mesh, mesh
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -92,8 +141,21 @@ def main(argv: list[str] | None = None) -> int:
     if args.count < 1:
         print("--count must be at least 1", file=sys.stderr)
         return 2
-    air = LocalAir()
+    try:
+        air, mesh = make_air(args)
+    except UsageError as exc:
+        print(f"cannot build the mesh: {exc}", file=sys.stderr)
+        return 2
+    if mesh is not None:
+        topo = mesh.topology
+        links = ", ".join(f"{a}-{b}" for a in range(topo.size) for b in topo.neighbours(a) if a < b)
+        print(f"{topo.name} mesh of {topo.size} radios, links {links or 'none'}, loss "
+              f"{args.loss:g}, airtime / {args.time_scale:g}", file=sys.stderr, flush=True)
     ports: list[Port] = []
+    # Handlers first: a signal while the radios start must still close the ports.
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
     try:
         for i in range(args.count):
             device = FakeDevice(
@@ -114,9 +176,6 @@ def main(argv: list[str] | None = None) -> int:
                 ports.append(tcp)
                 where = f"tcp {tcp.host}:{tcp.port}"
             print(f"fake radio !{device.node_num:08x} ({device.long_name}) on {where}", flush=True)
-        stop = threading.Event()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(signum, lambda *_: stop.set())
         stop.wait()
     except OSError as exc:
         print(f"cannot start fake radio: {exc}", file=sys.stderr)
@@ -124,6 +183,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         for port in ports:
             port.close()
+        if mesh is not None:
+            mesh.close()
     return 0
 
 
