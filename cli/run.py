@@ -107,6 +107,9 @@ def render_status(s: dict[str, Any]) -> str:
             f"  {n['node']}  {_duration(n['last_heard_ago'])} ago, {n['frames']} frames"
             for n in neighbours
         ]
+        util = radio.get("channel_utilisation")
+        if util is not None:
+            lines.append(f"channel utilisation (radio, last minute): {util:.1f} %")
         air = s["airtime"]
         share = 100 * air["used"] / air["budget"] if air["budget"] else 0.0
         lines.append(

@@ -48,6 +48,7 @@ from meshaid.sync.budget import HOUR, AirtimeBudget
 from meshaid.sync.config import SyncConfig
 from meshaid.sync.engine import SyncEngine
 
+from .channel_manners import ChannelManners
 from .config import load_config
 from .control import ControlServer, socket_path
 from .database import read_session
@@ -133,6 +134,7 @@ class Daemon:
         # What this daemon handed to the radio in the last hour, charged as the engine does.
         self.airtime = AirtimeBudget(self.sync_config.budget_seconds, 0.0)
         self.neighbours: dict[int, Neighbour] = {}
+        self.manners = ChannelManners()
         self.counters: Counter[str] = Counter()
         self._inbox: deque[Received] = deque()
         self._texts: deque[Received] = deque()
@@ -192,6 +194,9 @@ class Daemon:
             wait = deadline - now
             if not self.radio.connected:
                 wait = max(wait, DISCONNECTED_SLEEP)
+            held = self.manners.wait(self.radio.metrics.channel_utilization, now)
+            if held is not None:
+                wait = max(wait, held)
             timeout = min(timeout, wait)
         return max(timeout, MIN_SLEEP)
 
@@ -206,6 +211,10 @@ class Daemon:
 
     def _transmit(self, now: float) -> None:
         while self.radio.connected:
+            utilisation = self.radio.metrics.channel_utilization
+            if not self.manners.may_send(utilisation, now):
+                self.counters["held_for_busy_channel"] += 1
+                return
             out = self.engine.poll_transmit(now)
             if out is None:
                 return
@@ -217,6 +226,7 @@ class Daemon:
                 logger.warning("frame of %d bytes not sent: %s", len(out.payload), exc)
                 return
             self.counters["frames_sent"] += 1
+            self.manners.sent(utilisation, now)
 
     # -- what comes in ----------------------------------------------------------------------
 
@@ -386,6 +396,9 @@ class Daemon:
             "status": self.radio.status,
             "target": str(self.radio.target),
             "pending_frames": self.radio.pending,
+            # The radio's own measurements, in percent (None until it reported them).
+            "channel_utilisation": self.radio.metrics.channel_utilization,
+            "own_airtime_share": self.radio.metrics.air_util_tx,
         }
         if info is not None:
             radio.update(
