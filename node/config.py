@@ -35,13 +35,16 @@ from .errors import ConfigError, InputError
 CONFIG_FILE = "meshaid.toml"
 MAX_NUMBER = 0xFFFF_FFFF
 # "radio" is read by meshaid.node.radio_config, "phone" by meshaid.node.phone.allowlist.
-_KNOWN_KEYS = {"name", "timezone", "communities", "zones", "radio", "phone"}
+_KNOWN_KEYS = {"name", "timezone", "language", "communities", "zones", "radio", "phone"}
+# Languages the node can answer residents in; a sender's own language wins once known.
+LANGUAGES = ("en", "es")
 
 
 @dataclass(frozen=True)
 class NodeConfig:
     name: str
     timezone: str = "UTC"
+    language: str = "en"  # how the node first answers a radio it has not heard from
     communities: dict[int, str] = field(default_factory=dict)
     zones: dict[int, str] = field(default_factory=dict)
 
@@ -107,6 +110,10 @@ def render_config(config: NodeConfig) -> str:
         '# Times are shown in this time zone (an IANA name, e.g. "America/Chicago").',
         f"timezone = {_toml_string(config.timezone)}",
         "",
+        '# Language of the first answer to a resident\'s phone ("en" or "es"); after that,',
+        "# each resident is answered in the language they write in.",
+        f"language = {_toml_string(config.language)}",
+        "",
         "# Communities and zones go on air as numbers: every node of the neighbourhood must",
         "# use the same numbers. Never renumber; give a new name the next free number.",
         "[communities]",
@@ -163,6 +170,7 @@ def validate(config: NodeConfig, path: Path | str) -> None:
         {
             "name": config.name,
             "timezone": config.timezone,
+            "language": config.language,
             "communities": {str(k): v for k, v in config.communities.items()},
             "zones": {str(k): v for k, v in config.zones.items()},
         },
@@ -184,9 +192,13 @@ def parse_config(data: dict[str, Any], path: Path | str) -> NodeConfig:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
         raise ConfigError(f"{path}: timezone {timezone!r} is not a known time zone") from exc
+    language = data.get("language", "en")
+    if language not in LANGUAGES:
+        raise ConfigError(f"{path}: language must be one of {', '.join(LANGUAGES)}")
     return NodeConfig(
         name=name,
         timezone=timezone,
+        language=language,
         communities=_numbered(path, "communities", data.get("communities", {}), None),
         zones=_numbered(path, "zones", data.get("zones", {}), MAX_ZONE_NAME_BYTES),
     )

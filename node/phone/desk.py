@@ -120,7 +120,7 @@ class PhoneDesk:
         seconds, for the ages shown in answers."""
         convo = self._conversations.get(sender)
         if convo is None:
-            convo = Conversation()
+            convo = Conversation(lang=self._node.config.language)
             self._conversations.put(sender, convo)
         command = parse(text, is_code=self._is_code, default_lang=convo.lang)
         convo.lang = command.lang

@@ -101,6 +101,10 @@ def test_init_creates_the_home_and_says_what_it_made(run: Any, home: Path) -> No
         '# Times are shown in this time zone (an IANA name, e.g. "America/Chicago").\n'
         'timezone = "America/Chicago"\n'
         "\n"
+        '# Language of the first answer to a resident\'s phone ("en" or "es"); after that,\n'
+        "# each resident is answered in the language they write in.\n"
+        'language = "en"\n'
+        "\n"
         "# Communities and zones go on air as numbers: every node of the neighbourhood must\n"
         "# use the same numbers. Never renumber; give a new name the next free number.\n"
         "[communities]\n"

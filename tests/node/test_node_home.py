@@ -168,3 +168,12 @@ def test_durations_and_local_dates() -> None:
     assert parse_datetime("2026-11-22", tz) == datetime(2026, 11, 22, 6, 0, tzinfo=UTC)
     offset = timezone(timedelta(hours=2))
     assert parse_datetime("2026-11-22T10:00+02:00", tz) == datetime(2026, 11, 22, 10, tzinfo=offset)
+
+
+def test_language_setting_is_checked(tmp_path: Path) -> None:
+    path = tmp_path / "meshaid.toml"
+    path.write_text('name = "n"\nlanguage = "es"\n')
+    assert load_config(path).language == "es"
+    path.write_text('name = "n"\nlanguage = "fr"\n')
+    with pytest.raises(ConfigError, match="language must be one of en, es"):
+        load_config(path)
