@@ -3,19 +3,23 @@
 One state machine per node, pure: frames and ``now`` in, frames and events out (see
 sync/api.py). What it does, after DESIGN.md section 4:
 
-* every record is numbered by its origin, so the node's holdings are a version vector
-  (sync/vector.py); a seq pruned after expiry, or reported pruned by a neighbour, still
-  counts as held and is never asked for again;
+* every record is numbered by its origin, so a node's holdings are a version vector
+  (holdings.py, vector.py); a seq pruned after expiry, or reported pruned by a neighbour
+  (GONE), still counts as held and is never asked for again;
 * a record created here is pushed at once; a record new to us that arrived in a PUSH is
   relayed after a random delay unless neighbours were heard relaying it;
-* digests (hash of the vector, its size, and a few origins' highest seqs) are timed by
-  Trickle: an idle, consistent neighbourhood sends about one short frame an hour;
-* a node that learns it lacks records broadcasts a request for the ranges; any node
-  holding them answers by broadcast, and a node that hears an answer or request go out
-  drops its own copy, since one broadcast repairs every neighbour;
-* a digest that shows its sender behind is answered at once, without waiting for a request;
+* digests (a 4-byte hash of the vector, its size, and some origins' highest seqs) are
+  timed by Trickle: an idle, consistent neighbourhood sends about one short frame an hour;
+* a node that learns it lacks records (wants.py) broadcasts a request for the ranges,
+  naming the neighbours that should answer, each a share of the records; the others stay
+  quiet, so answers neither repeat nor collide, and one broadcast answer repairs every
+  neighbour that missed the same records;
+* a digest that shows its sender behind is answered unasked by a couple of neighbours;
+* random delays are contention windows sized to the neighbourhood, so the first of n
+  candidates fires within about one frame's time and the others hear it in theirs;
 * records are verified with the origin's key before being accepted or relayed;
-* every frame is charged its LoRa airtime against a rolling-hour budget.
+* every frame is charged its LoRa airtime against a rolling-hour budget, with shares
+  reserved for alerts and kept from answers to neighbours catching up.
 
 Clock rules: ``now`` is the driver's monotonic seconds and drives timers only. Wall time
 (on-air minutes) is used only to prune expired records, and only when the driver passes it
@@ -24,7 +28,6 @@ to ``prune``; ordering and merging never look at time.
 
 from __future__ import annotations
 
-import heapq
 import random
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -43,24 +46,19 @@ from meshaid.protocol.frames import (
     RequestFrame,
     SeqRange,
 )
-from meshaid.protocol.record import EntryId, RecordId, SignedRecord
+from meshaid.protocol.record import RecordId, SignedRecord
 
 from .api import Event, FrameDropped, KeyLookup, Outgoing, PeerSeen, RecordsAccepted
 from .budget import AirtimeBudget, Share
 from .config import Span, SyncConfig
-from .lifetime import expires_at
+from .holdings import Holdings
 from .outbox import Item, Outbox, Reason
 from .priority import Rank, is_alert, send_rank
 from .stats import SyncStats
 from .trickle import Trickle
-from .vector import VersionVector
 from .verify import VerifyCache
+from .wants import Wants
 
-# How far beyond what we hold a neighbour's claim about an origin is believed: bounds the
-# memory and work a forged digest or GONE can cause. Far above an origin's yearly output.
-MAX_LEAD = 4096
-# Gap runs per origin put in one request; the rest go in the next one.
-MAX_RUNS_PER_ORIGIN = 8
 # A request with this many ranges comes from a node catching up: it names more answerers.
 MANY_RANGES = 4
 # Queued records looked at to fill a frame after the first.
@@ -107,25 +105,9 @@ class SyncEngine:
         self._outbox = Outbox()
         self._events: list[Event] = []
 
-        # What we hold.
-        self._held: dict[int, dict[int, SignedRecord]] = {}
-        # The same bytes, to recognise a copy before paying for decoding it.
-        self._held_raw: dict[bytes, RecordId] = {}
-        self._vector = VersionVector()
-        self._newest: dict[EntryId, tuple[int, int]] = {}  # entry -> (version, seq) held
-        self._evidence: dict[RecordId, set[bytes]] = {}
-        # Pruning: wall minutes, when known, and when each record may go.
-        self._wall: int | None = None
-        self._first_seen: dict[RecordId, int] = {}
-        self._expiry: list[tuple[int, int, int]] = []  # (minute, origin, seq)
-        self._unscheduled: list[RecordId] = []  # stored before wall time was known
-
-        # What we lack and asked for.
-        self._target: dict[int, int] = {}  # origin -> highest seq known to exist
-        self._wanting: set[int] = set()
-        self._asked: dict[int, float] = {}
-        self._progress: dict[int, float] = {}
-        self._attempts: dict[int, int] = {}
+        self._holdings = Holdings(cfg.prune_margin_minutes)
+        self._vector = self._holdings.vector
+        self._wants = Wants(self._vector, cfg.request_retry, cfg.trickle_imax)
         self._request_due: float | None = None
         self._complete_due: float | None = None
         self._last_complete = float("-inf")
@@ -146,7 +128,7 @@ class SyncEngine:
         # Neighbours whose digests we heard: sender -> (when, their total), to pick answerers.
         self._sources: dict[int, tuple[float, int]] = {}
         self._complete_attempts = 0
-        self._last_accepted = float("-inf")
+        self._last_answered = float("-inf")  # a new record last came in an ANSWER frame
         # Neighbours heard lately, for the contention windows: sender -> last heard.
         self._neighbours: dict[int, float] = {}
         self._neighbours_counted_at = float("-inf")
@@ -155,6 +137,8 @@ class SyncEngine:
         self._blocked_until: float | None = None
         self._started = False
         self._started_at = float("-inf")
+        self._deadline: float | None = None
+        self._deadline_known = False
 
     # ----------------------------------------------------------------- loading, reading
 
@@ -168,35 +152,18 @@ class SyncEngine:
         """Take what the store holds, before the first frame: records, and seq runs
         ``known`` as held (pruned records, see ``known_runs``), with the wall minute
         each record was first seen, when the store kept it."""
-        first_seen = first_seen or {}
-        for rec in records:
-            rid = rec.record_id
-            held = self._held_record(rid)
-            if held is not None:
-                if held.raw != rec.raw:
-                    self._evidence.setdefault(rid, set()).add(rec.digest)
-                continue
-            self._store(rec, first_seen.get(rid))
-            self._vector.add(rid.origin, rid.seq)
-        for origin, runs in (known or {}).items():
-            for first, last in runs:
-                self._vector.add_range(origin, first, last)
+        self._holdings.load(records, known, first_seen)
+        self._deadline_known = False
 
     def known_runs(self) -> dict[int, list[tuple[int, int]]]:
         """Every origin's known seqs as (first, last) runs, for the store to keep."""
-        out: dict[int, list[tuple[int, int]]] = {}
-        for origin in self._vector.origins():
-            seqs = self._vector.seqs(origin)
-            if seqs is not None:
-                out[origin] = list(seqs.known_runs())
-        return out
+        return self._holdings.known_runs()
 
     def records(self) -> Iterator[SignedRecord]:
-        for by_seq in self._held.values():
-            yield from by_seq.values()
+        return iter(self._holdings)
 
     def holds(self, rid: RecordId) -> bool:
-        return self._held_record(rid) is not None
+        return self._holdings.get(rid) is not None
 
     def vector_hash(self) -> bytes:
         return self._vector.digest_hash()
@@ -205,22 +172,17 @@ class SyncEngine:
     def known_total(self) -> int:
         return self._vector.total
 
-    def _held_record(self, rid: RecordId) -> SignedRecord | None:
-        by_seq = self._held.get(rid.origin)
-        return None if by_seq is None else by_seq.get(rid.seq)
-
     # ----------------------------------------------------------------- GossipProtocol
 
     def add_local(self, record: SignedRecord, now: float) -> None:
         self._advance(now)
         rid = record.record_id
-        held = self._held_record(rid)
+        held = self._holdings.get(rid)
         if held is not None:
             if held.raw != record.raw:
                 raise UsageError(f"seq {rid.seq} of origin {rid.origin:08x} is already used")
             return
-        self._store(record, self._wall)
-        self._vector.add(rid.origin, rid.seq)
+        self._holdings.store(record, self._holdings.wall)
         self._changed(rid.origin, now, is_alert(record.body))
         self._queue(record, Reason.PUSH, now)
 
@@ -251,6 +213,15 @@ class SyncEngine:
     def next_deadline(self) -> float | None:
         if not self._started:
             return 0.0  # not started yet: call handle_timer now, whatever the clock says
+        # Drivers ask again and again between events; nothing changes in between (every
+        # entry point that changes state goes through _advance, which clears this).
+        if self._deadline_known:
+            return self._deadline
+        self._deadline = self._compute_deadline()
+        self._deadline_known = True
+        return self._deadline
+
+    def _compute_deadline(self) -> float | None:
         now = self._now
         times = [
             t for t in (self._trickle.next_deadline(), self._outbox.next_due()) if t is not None
@@ -283,57 +254,14 @@ class SyncEngine:
     def prune(self, wall_minutes: int) -> list[RecordId]:
         """Forget records whose entry expired more than the margin ago; give the driver's
         wall clock in on-air minutes. Pruned seqs stay known: nobody is asked for them."""
-        self._wall = wall_minutes
-        for rid in self._unscheduled:
-            rec = self._held_record(rid)
-            if rec is not None:
-                self._first_seen.setdefault(rid, wall_minutes)
-                self._schedule_expiry(rec)
-        self._unscheduled = []
-        pruned: list[RecordId] = []
-        while self._expiry and self._expiry[0][0] < wall_minutes:
-            _, origin, seq = heapq.heappop(self._expiry)
-            by_seq = self._held.get(origin)
-            rec = None if by_seq is None else by_seq.pop(seq, None)
-            if rec is None:
-                continue
-            rid = rec.record_id
-            pruned.append(rid)
-            self._held_raw.pop(rec.raw, None)
-            self._first_seen.pop(rid, None)
+        self._deadline_known = False
+        pruned = [rec.record_id for rec in self._holdings.prune(wall_minutes)]
+        for rid in pruned:
             self._outbox.cancel(rid)
-            newest = self._newest.get(rec.entry_id)
-            if newest is not None and newest[1] == seq:
-                del self._newest[rec.entry_id]
         self.stats.records_pruned += len(pruned)
         return pruned
 
-    def _expires(self, rec: SignedRecord, first_seen: int | None) -> int:
-        return expires_at(rec.body, first_seen) + self.config.prune_margin_minutes
-
-    def _schedule_expiry(self, rec: SignedRecord) -> None:
-        rid = rec.record_id
-        minute = self._expires(rec, self._first_seen.get(rid))
-        heapq.heappush(self._expiry, (minute, rid.origin, rid.seq))
-
-    def _expired_on_arrival(self, rec: SignedRecord) -> bool:
-        return self._wall is not None and self._expires(rec, self._wall) < self._wall
-
     # ----------------------------------------------------------------- storing
-
-    def _store(self, rec: SignedRecord, first_seen: int | None) -> None:
-        rid = rec.record_id
-        self._held.setdefault(rid.origin, {})[rid.seq] = rec
-        self._held_raw[rec.raw] = rid
-        eid = rec.entry_id
-        newest = self._newest.get(eid)
-        if newest is None or (rec.body.version, rid.seq) > newest:
-            self._newest[eid] = (rec.body.version, rid.seq)
-        if first_seen is None:
-            self._unscheduled.append(rid)
-        else:
-            self._first_seen[rid] = first_seen
-            self._schedule_expiry(rec)
 
     def _changed(self, origin: int, now: float, alert: bool) -> None:
         """New seqs of ``origin`` are known: Trickle's "new data" event (RFC 6206 rule 6)."""
@@ -344,9 +272,8 @@ class SyncEngine:
         self._trickle.hear_inconsistent(now, None if alert else self.config.trickle_reset)
 
     def _rank(self, rec: SignedRecord) -> Rank:
-        newest = self._newest.get(rec.entry_id)
-        is_newest = newest is None or newest[1] == rec.body.seq
-        return send_rank(rec.body, is_newest, rec.body.zone_id in self.config.local_zones)
+        local = rec.body.zone_id in self.config.local_zones
+        return send_rank(rec.body, self._holdings.is_newest(rec), local)
 
     def _queue(
         self, rec: SignedRecord, reason: Reason, now: float, due: float | None = None
@@ -419,7 +346,7 @@ class SyncEngine:
     def _on_records(self, frame: RecordsFrame, sender: int, now: float) -> None:
         accepted: list[SignedRecord] = []
         for raw in frame.records:
-            rid = self._held_raw.get(raw)
+            rid = self._holdings.id_of(raw)
             if rid is not None:
                 self._heard(rid)
                 self.stats.records_duplicate += 1
@@ -453,7 +380,8 @@ class SyncEngine:
         """Judge one record from the air; returns it when it is to be announced."""
         rid = rec.record_id
         self._heard(rid)
-        held = self._held_record(rid)
+        holdings = self._holdings
+        held = holdings.get(rid)
         if held is not None and held.raw == rec.raw:
             self.stats.records_duplicate += 1
             return None
@@ -463,11 +391,11 @@ class SyncEngine:
         if (
             held is None
             and self._vector.knows(rid.origin, rid.seq)
-            and (self._wall is None or self._expired_on_arrival(rec))
+            and (holdings.wall is None or holdings.expired(rec))
         ):
             self.stats.records_expired += 1
             return None
-        if held is not None and rec.digest in self._evidence.get(rid, ()):
+        if held is not None and holdings.is_evidence(rec):
             self.stats.records_duplicate += 1
             return None
         key = self._keys(rid.origin)
@@ -480,16 +408,19 @@ class SyncEngine:
         if held is not None:
             # Same (origin, seq), other bytes: the origin signed two records. Announce it
             # so the store keeps the evidence; never hold or relay it.
-            self._evidence.setdefault(rid, set()).add(rec.digest)
+            holdings.add_evidence(rec)
             self.stats.equivocations += 1
             return rec
-        new_seq = self._vector.add(rid.origin, rid.seq)
-        expired = self._expired_on_arrival(rec)
-        if not expired:
-            self._store(rec, self._wall)
-            self.stats.records_accepted += 1
+        expired = holdings.expired(rec)
+        if expired:
+            # Counted as held, so nobody asks for it again; not kept.
+            new_seq = self._vector.add(rid.origin, rid.seq)
+            self.stats.records_expired += 1
         else:
-            self.stats.records_expired += 1  # counted as held, so nobody asks for it again
+            new_seq = holdings.store(rec, holdings.wall)
+            self.stats.records_accepted += 1
+            if not relay:
+                self._last_answered = now
         self._note_exists(rid.origin, rid.seq, now)
         self._progressed(rid.origin, now)
         if expired:
@@ -501,41 +432,18 @@ class SyncEngine:
         return rec
 
     def _progressed(self, origin: int, now: float) -> None:
-        """Something of ``origin`` arrived: the retry waits for quiet after it. The backoff
-        itself stays until the gap is filled: ending it on every answer had a catching-up
-        node ask every 30 s, faster than its neighbours' budgets could answer (seen in the
-        mesh simulator: its own budget went on requests)."""
-        self._progress[origin] = now
-        self._update_want(origin, now)
+        if self._wants.progressed(origin, now):
+            self._request_soon(now)
 
     def _note_exists(self, origin: int, seq: int, now: float) -> None:
         """A neighbour holds ``seq`` of ``origin``: we want it too, unless we know it."""
-        if self._keys(origin) is None:
-            return
-        limit = self._vector.highest(origin) + MAX_LEAD
-        seq = min(seq, limit)
-        if seq > self._target.get(origin, 0):
-            self._target[origin] = seq
-            self._update_want(origin, now)
+        if self._keys(origin) is not None and self._wants.exists(origin, seq):
+            self._request_soon(now)
 
-    def _missing(self, origin: int) -> list[tuple[int, int]]:
-        through = self._target.get(origin, 0)
-        seqs = self._vector.seqs(origin)
-        if seqs is None:
-            return [(1, through)] if through else []
-        return seqs.missing(max(through, seqs.highest))
-
-    def _update_want(self, origin: int, now: float) -> None:
-        if self._missing(origin):
-            self._wanting.add(origin)
-            soon = now + self._draw(self.config.request_delay)
-            if self._request_due is None or self._request_due > soon:
-                self._request_due = soon
-        elif origin in self._wanting:
-            self._wanting.discard(origin)
-            # Complete: the next gap of this origin is asked for without waiting.
-            self._asked.pop(origin, None)
-            self._attempts.pop(origin, None)
+    def _request_soon(self, now: float) -> None:
+        soon = now + self._draw(self.config.request_delay)
+        if self._request_due is None or self._request_due > soon:
+            self._request_due = soon
 
     def _on_digest(self, frame: DigestFrame, sender: int, now: float) -> None:
         self._sources[sender] = (now, frame.total)
@@ -578,26 +486,28 @@ class SyncEngine:
         ):
             self._complete_due = now + self._draw(self.config.request_delay)
 
+    def _bulk_quiet_at(self) -> float:
+        """When answers to our last request for a whole vector count as finished: that
+        long after the request or the last new record answered since (-inf: no such
+        request). Pushes do not count: new posts keep coming whether or not anyone
+        answers, and holding gap requests back for them delayed repairs (simulator)."""
+        if self._last_complete == float("-inf"):
+            return float("-inf")
+        return max(self._last_answered, self._last_complete) + self.config.bulk_idle
+
     def _bulk_in_progress(self, now: float) -> bool:
         """Answers to our last request for a whole vector are still coming in: asking
         again now would only make neighbours send what is already on its way."""
-        return (
-            self._last_complete > float("-inf")
-            and now - max(self._last_accepted, self._last_complete) < self.config.bulk_idle
-        )
+        return now < self._bulk_quiet_at()
 
     def _on_request(self, frame: RequestFrame, now: float) -> None:
         listed: set[int] = set()
         for rng in frame.ranges:
             listed.add(rng.origin)
-            missing = self._missing(rng.origin)
-            if missing and missing[0][0] >= rng.first:
-                # A neighbour asked for what we lack: its answer will reach us too.
-                self._asked[rng.origin] = now
+            if self._wants.overheard(rng.origin, rng.first, now):
                 self.stats.requests_suppressed += 1
         if frame.complete:
-            for origin in self._wanting - listed:
-                self._asked[origin] = now
+            self._wants.covered(self._wants.wanting - listed, now)
             if self._complete_due is not None:
                 self._complete_due = None
                 self._last_complete = now
@@ -623,7 +533,7 @@ class SyncEngine:
         for rng in frame.ranges:
             gone |= self._answer(rng.origin, rng.first, rng.last, now, due, share, found)
         if frame.complete:
-            for origin in list(self._held):
+            for origin in self._holdings.origins():
                 if origin not in listed:
                     gone |= self._answer(origin, 1, None, now, due, share, found)
         # The most useful first, and no more than one exchange's worth: the requester asks
@@ -653,7 +563,7 @@ class SyncEngine:
         top = seqs.highest if last is None else min(last, seqs.highest)
         if top < first:
             return False
-        by_seq = self._held.get(origin, {})
+        by_seq = self._holdings.of_origin(origin)
         for seq, rec in by_seq.items():
             if first <= seq <= top and _mine(origin, seq, share):
                 if found is None:
@@ -684,7 +594,7 @@ class SyncEngine:
             if self._keys(origin) is None:
                 continue
             # Only seqs we know exist are marked: a forged GONE cannot inflate the vector.
-            known_to_exist = max(self._target.get(origin, 0), self._vector.highest(origin))
+            known_to_exist = self._wants.highest_existing(origin)
             added = self._vector.add_range(origin, rng.first, min(last, known_to_exist))
             if added:
                 self.stats.gone_learned += added
@@ -693,6 +603,7 @@ class SyncEngine:
     # ----------------------------------------------------------------- timers
 
     def _advance(self, now: float) -> None:
+        self._deadline_known = False
         if now > self._now:
             self._now = now
         if not self._started:
@@ -839,19 +750,19 @@ class SyncEngine:
         if self._request_due is None or self._request_due > now:
             return None
         if self._bulk_in_progress(now):
-            # Gaps are asked for once the bulk answers stop coming.
-            quiet = max(self._last_accepted, self._last_complete)
-            self._request_due = quiet + self.config.bulk_idle
+            # Gaps are asked for once the bulk answers stop coming (computed as in the
+            # test above, so the timer always lands after now).
+            self._request_due = self._bulk_quiet_at()
             return None
         ranges: list[SeqRange] = []
         asked: list[int] = []
         size = 2
         later: float | None = None
-        for origin in sorted(self._wanting):
-            runs = self._wanted_ranges(origin)
+        for origin in sorted(self._wants.wanting):
+            runs = self._wants.ranges(origin)
             if not runs:
                 continue
-            eligible = self._eligible(origin)
+            eligible = self._wants.eligible_at(origin)
             if eligible > now:
                 later = eligible if later is None else min(later, eligible)
                 continue
@@ -867,16 +778,14 @@ class SyncEngine:
             return None
 
         def commit() -> None:
-            for origin in asked:
-                self._asked[origin] = now
-                self._attempts[origin] = self._attempts.get(origin, 0) + 1
+            self._wants.asked(asked, now)
             # Look again when the first of these would be asked for again.
-            retry = min(now + self._retry(origin) for origin in asked)
+            retry = min(now + self._wants.retry(origin) for origin in asked)
             self._request_due = retry if later is None else min(later, retry)
             self.stats.requests_sent += 1
 
         # A retry asks other neighbours than the attempt before.
-        attempt = max(self._attempts.get(origin, 0) for origin in asked)
+        attempt = max(self._wants.attempts(origin) for origin in asked)
         # Many gaps (a node catching up) are shared out among more neighbours.
         many = len(ranges) >= MANY_RANGES
         count = self.config.complete_answerers if many else self.config.request_answerers
@@ -907,29 +816,6 @@ class SyncEngine:
         turn = attempt % count
         return tuple(chosen[turn:] + chosen[:turn])
 
-    def _wanted_ranges(self, origin: int) -> list[SeqRange]:
-        """What a request asks of ``origin``: the unknown runs, the last one left open."""
-        seqs = self._vector.seqs(origin)
-        through = max(self._target.get(origin, 0), seqs.highest if seqs else 0)
-        runs = seqs.missing(through) if seqs else ([(1, through)] if through else [])
-        if len(runs) > MAX_RUNS_PER_ORIGIN:
-            runs = [(runs[0][0], through)]  # asks for some held ones again; rare
-        return [SeqRange(origin, a, 0 if b >= through else b - a + 1) for a, b in runs]
-
-    def _eligible(self, origin: int) -> float:
-        """When ``origin``'s gaps may be asked for: at once, unless a request for them went
-        out (ours or a neighbour's); then after the retry time without an answer."""
-        asked = self._asked.get(origin)
-        if asked is None:
-            return float("-inf")
-        return max(asked, self._progress.get(origin, asked)) + self._retry(origin)
-
-    def _retry(self, origin: int) -> float:
-        """Wait before asking again: the base time after the first request, doubling with
-        each unanswered one, up to Imax."""
-        doublings = max(self._attempts.get(origin, 0) - 1, 0)
-        return min(self.config.request_retry * (1 << min(doublings, 16)), self.config.trickle_imax)
-
     def _build_complete_request(self, now: float) -> _Plan | None:
         if self._complete_due is None or self._complete_due > now:
             return None
@@ -959,27 +845,17 @@ class SyncEngine:
             self._complete_due = None
             self._last_complete = now
             self._complete_attempts += 1
-            for origin in self._wanting:
-                self._asked[origin] = now
+            self._wants.covered(self._wants.wanting, now)
             self.stats.requests_sent += 1
 
         return self._plan(frames.encode(frame), "request", commit)
 
     def _vector_ranges(self, exact: bool) -> list[SeqRange]:
-        """Our whole vector as the ranges we lack: every gap (``exact``), or per origin
-        everything from the first unknown seq."""
+        """Our whole vector as the ranges we lack (see Wants.vector_ranges)."""
         ranges: list[SeqRange] = []
         for origin in self._vector.origins():
-            if self._keys(origin) is None:
-                continue
-            runs = self._wanted_ranges(origin)
-            if not exact and runs:
-                runs = [SeqRange(origin, runs[0].first, 0)]
-            if not runs or runs[-1].length:
-                # Nothing open-ended yet: ask for whatever comes after what we know.
-                through = max(self._target.get(origin, 0), self._vector.highest(origin))
-                runs.append(SeqRange(origin, through + 1, 0))
-            ranges += runs
+            if self._keys(origin) is not None:
+                ranges += self._wants.vector_ranges(origin, exact)
         return ranges
 
     def _build_gone(self, now: float) -> _Plan | None:

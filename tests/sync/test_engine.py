@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from meshaid.protocol import frames
 from meshaid.protocol.airtime import airtime_seconds
 from meshaid.protocol.errors import UsageError
-from meshaid.protocol.frames import FragmentFrame, RecordsFrame, decode, encode
+from meshaid.protocol.frames import FragmentFrame, FrameType, RecordsFrame, decode, encode
 from meshaid.protocol.record import Kind, SignedRecord, Status, Urgency
 from meshaid.sync.api import FrameDropped, GossipProtocol, PeerSeen, RecordsAccepted
 from meshaid.sync.config import SyncConfig
@@ -384,10 +384,11 @@ def test_an_idle_neighbourhood_sends_about_one_short_frame_an_hour(net: SimpleNa
     assert 8 <= len(frames_sent) <= 15  # k = 1, Imax one hour: about one an hour in all
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(
     seed=st.integers(0, 2**32 - 1),
-    nodes=st.integers(2, 4),
+    nodes=st.integers(2, 5),
+    line=st.booleans(),  # a chain (records cross several hops) or everyone in range
     phases=st.lists(
         st.tuples(
             st.integers(10, 1200),  # seconds
@@ -405,10 +406,12 @@ def test_any_loss_and_partitions_end_in_identical_boards(
     net: SimpleNamespace,
     seed: int,
     nodes: int,
+    line: bool,
     phases: list[tuple[int, float, float, float, bool, list[tuple[int, int]]]],
 ) -> None:
     rng = random.Random(seed)
-    m = net.Mesh(nodes, seed=seed % 1000)
+    edges = [(i, i + 1) for i in range(nodes - 1)] if line else None
+    m = net.Mesh(nodes, seed=seed % 1000, edges=edges)
     entries: list[list[SignedRecord]] = [[] for _ in range(nodes)]
     versions: dict[bytes, int] = {}
     for seconds, loss, dup, jitter, split_, posts in phases:
@@ -439,3 +442,71 @@ def test_any_loss_and_partitions_end_in_identical_boards(
     m.link = lambda src, dst, now, airtime: [airtime]
     m.run(8 * 3600)
     assert m.converged(), [h.hex()[:8] for h in m.hashes()]
+
+
+def test_a_request_is_answered_by_the_named_nodes_each_its_share() -> None:
+    signer = Signer(101)
+    recs = [signer.create(f"offer {i}") for i in range(12)]
+    named = [SyncEngine(KEYS.get, random.Random(i), node_id=0x10 + i) for i in range(2)]
+    other = SyncEngine(KEYS.get, random.Random(9), node_id=0x30)
+    for e in [*named, other]:
+        e.load(recs)
+        e.handle_timer(0.0)
+    request = encode(
+        frames.RequestFrame((frames.SeqRange(signer.origin, 1, 0),), answerers=(0x10, 0x11))
+    )
+    sent: list[list[bytes]] = []
+    for e in [*named, other]:
+        e.receive(request, 0x99, 1.0)
+        out: list[bytes] = []
+        for step in range(300):
+            e.handle_timer(1.0 + step)
+            out += [r for p in drain(e, 1.0 + step) for r in records_in(p)]
+        sent.append(out)
+    assert sent[2] == []  # not named: quiet
+    assert sorted(sent[0] + sent[1]) == sorted(r.raw for r in recs)  # all, once
+    for i, out in enumerate(sent[:2]):
+        assert all(
+            frames.answer_share(signer.origin, decode_seq(raw), 2) == i for raw in out
+        )
+
+
+def decode_seq(raw: bytes) -> int:
+    from meshaid.protocol.record import decode as decode_record
+
+    return decode_record(raw).body.seq
+
+
+def test_one_request_gets_a_bounded_answer_most_useful_first() -> None:
+    signer = Signer(101)
+    recs = [signer.create(f"offer {i}", created=i) for i in range(40)]
+    alert = signer.create("fire on 9th", kind=Kind.ALERT, created=0)
+    a = engine()
+    a.load([*recs, alert])
+    a.handle_timer(0.0)
+    a.receive(encode(frames.RequestFrame((), complete=True)), 0x99, 1.0)
+    out: list[bytes] = []
+    for step in range(600):
+        a.handle_timer(1.0 + step)
+        out += [r for p in drain(a, 1.0 + step) for r in records_in(p)]
+    limit = a.config.answer_limit
+    assert len(out) == limit
+    assert out[0] == alert.raw  # the alert first, then the freshest offers
+    assert out[1:] == [r.raw for r in reversed(recs)][: limit - 1]
+
+
+def test_answers_stop_at_the_bulk_share_while_pushes_still_go() -> None:
+    cfg = SyncConfig(budget_share=0.01, answer_limit=200)  # 36 s, ordinary 28.8, bulk 17.28
+    a = engine(config=cfg)
+    a.load(A.create(f"an offer with a few words, number {i}") for i in range(60))
+    a.handle_timer(0.0)
+    a.receive(encode(frames.RequestFrame((), complete=True)), 0x99, 1.0)
+    answered = 0.0
+    for step in range(900):
+        a.handle_timer(1.0 + step)
+        answers = [p for p in drain(a, 1.0 + step) if p[0] == frames.header(FrameType.ANSWER)]
+        answered += sum(airtime_seconds(len(p)) for p in answers)
+    assert 0.5 * 17.28 < answered <= 17.28 + 1e-6
+    rec = A.create("new post")
+    a.add_local(rec, 1000.0)
+    assert [r for p in drain(a, 1000.0) for r in records_in(p)] == [rec.raw]
