@@ -14,6 +14,7 @@ from .bench import bench
 from .context import CliContext
 from .demo import demo
 from .run import run, status
+from .sim import sim
 
 
 class MeshaidGroup(click.Group):
@@ -57,6 +58,7 @@ for command in board.COMMANDS:
 
 cli.add_command(bench)
 cli.add_command(demo)
+cli.add_command(sim)
 cli.add_command(run)
 cli.add_command(status)
 

@@ -220,7 +220,9 @@ class Daemon:
                 return
             self.airtime.spend(now, airtime_seconds(len(out.payload), self.sync_config.preset))
             try:
-                self.radio.send(out.payload, out.dest)
+                # Hop limit 0: the engine relays what its neighbours lack itself; letting the
+                # firmware flood every gossip frame three hops too would multiply the airtime.
+                self.radio.send(out.payload, out.dest, hop_limit=0)
             except RadioError as exc:  # went down meanwhile: digests repair what is lost
                 self.counters["send_failed"] += 1
                 logger.warning("frame of %d bytes not sent: %s", len(out.payload), exc)

@@ -1,0 +1,651 @@
+"""Run gossip protocols over the simulated LoRa mesh and measure what they achieve.
+
+Each node of a scenario gets a SimRadio, a board (sync.merge.Board, standing in for the
+store) and one GossipProtocol. The driver here moves frames between them in simulated
+time, as the daemon's pump does with a real radio: it asks the protocol for a frame when
+the node's radio has none of its own waiting, calls ``handle_timer`` at
+``next_deadline``, hands every received frame to ``receive``, and stores the records the
+protocol accepts. Nodes create the records of the scenario's workload at their planned
+times; nodes are switched off, wiped and partitioned as the scenario says.
+
+What is measured, per protocol (see BENCHMARKS.md for the exact definitions):
+
+* delivery: of the copies that should exist at the end (each record created during the
+  run, on every node but its creator; every record, on a wiped node that came back),
+  the share whose content the node's board shows (the record or a newer version).
+  Entries that expire before the end may be pruned, so they are owed to nobody;
+* convergence: for each record created during the run, the time until the last node
+  that should have it had it, by action (new entry, edit, withdrawal, alert);
+* lost (records some node never got), resurrected (withdrawn entries some node shows
+  open at the end), and whether all boards end identical;
+* airtime: each node's worst sliding hour, nodes over the protocol budget or the duty
+  cycle, channel utilisation, bytes and airtime on air per delivered copy, and the
+  efficiency eta = lower bound x delivery / airtime actually used.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import math
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from meshaid.hardware import topology as topo
+from meshaid.hardware.lorasim import LoraMesh, worst_window_share
+from meshaid.hardware.radio import Received
+from meshaid.node.scenarios import (
+    HOUR,
+    START_UNIX,
+    Identity,
+    Planned,
+    Rejoin,
+    Scenario,
+    Workload,
+    plan,
+)
+from meshaid.protocol import airtime, timebase
+from meshaid.protocol.errors import UsageError
+from meshaid.protocol.record import EntryId, RecordId, SignedRecord, Status
+from meshaid.sync.api import FrameDropped, GossipProtocol, KeyLookup, RecordsAccepted
+from meshaid.sync.baselines import NaiveFlooding, PeriodicRebroadcast
+from meshaid.sync.config import SyncConfig
+from meshaid.sync.engine import SyncEngine
+from meshaid.sync.merge import Board, join
+from meshaid.sync.verify import VerifyCache
+
+PRUNE_EVERY = 600.0  # the driver passes wall time to the engine every 10 minutes
+STUCK_TIMER_FIRES = 10_000  # timer calls at one instant before the run is called stuck
+
+
+class SimulationError(Exception):
+    """A protocol misbehaved in a way that stops the simulation (e.g. a timer loop)."""
+
+
+@dataclass(frozen=True)
+class NodeSetup:
+    """What a protocol gets when a node (re)starts."""
+
+    node_id: int
+    origin: int
+    records: tuple[SignedRecord, ...]
+    keys: KeyLookup
+    rng: random.Random
+    now: float
+    scenario: Scenario
+    verify_cache: VerifyCache
+
+
+@dataclass(frozen=True)
+class ProtocolSpec:
+    name: str  # as the CLI spells it
+    title: str  # as tables show it
+    hop_limit: int | None  # for every frame it sends; None: the radios' default
+    make: Callable[[NodeSetup], GossipProtocol]
+    tick: Callable[[GossipProtocol, int], None] | None = None  # gets wall minutes
+
+
+def _make_engine(setup: NodeSetup) -> GossipProtocol:
+    sc = setup.scenario
+    config = SyncConfig(preset=sc.preset, budget_share=sc.budget_share)
+    engine = SyncEngine(setup.keys, setup.rng, config, verify_cache=setup.verify_cache)
+    engine.load(setup.records)
+    return engine
+
+
+def _prune_engine(proto: GossipProtocol, wall_minutes: int) -> None:
+    if isinstance(proto, SyncEngine):
+        proto.prune(wall_minutes)
+
+
+def _make_flooding(setup: NodeSetup) -> GossipProtocol:
+    return NaiveFlooding(setup.keys, setup.records, rng=setup.rng,
+                         verify_cache=setup.verify_cache)
+
+
+def _make_periodic(setup: NodeSetup) -> GossipProtocol:
+    sc = setup.scenario
+    return PeriodicRebroadcast(setup.keys, setup.records, rng=setup.rng, now=setup.now,
+                               budget_share=sc.budget_share, preset=sc.preset,
+                               verify_cache=setup.verify_cache)
+
+
+PROTOCOLS: dict[str, ProtocolSpec] = {
+    # The engine relays and repairs by itself, so its frames go to neighbours only.
+    "engine": ProtocolSpec("engine", "sync engine", 0, _make_engine, _prune_engine),
+    "flooding": ProtocolSpec("flooding", "(a) naive flooding", None, _make_flooding),
+    "periodic": ProtocolSpec("periodic", "(b) periodic rebroadcast", 0, _make_periodic),
+}
+
+
+@dataclass(frozen=True)
+class Percentiles:
+    """Seconds; None where that share of records never converged."""
+
+    count: int
+    p50: float | None
+    p90: float | None
+    p99: float | None
+    max: float | None
+
+    @classmethod
+    def of(cls, values: Sequence[float]) -> Percentiles:
+        ordered = sorted(values)
+
+        def rank(p: float) -> float | None:
+            if not ordered:
+                return None
+            value = ordered[max(math.ceil(p / 100 * len(ordered)) - 1, 0)]
+            return None if math.isinf(value) else value
+
+        return cls(len(ordered), rank(50), rank(90), rank(99), rank(100))
+
+    def as_dict(self) -> dict[str, float | int | None]:
+        return {"count": self.count, "p50": self.p50, "p90": self.p90, "p99": self.p99,
+                "max": self.max}
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What one protocol achieved on one scenario."""
+
+    scenario: str
+    protocol: str
+    title: str
+    delivery: float
+    copies_expected: int
+    copies_delivered: int
+    lost: int
+    resurrected: int
+    boards_identical: bool
+    distinct_boards: int
+    convergence: dict[str, Percentiles]
+    rejoin: Percentiles | None
+    worst_hour_airtime_share: float
+    over_budget_nodes: int
+    over_duty_cycle_nodes: int
+    channel_utilisation: float
+    channel_utilisation_max: float
+    airtime_total: float
+    bytes_total: int
+    frames_sent: int
+    frames_relayed: int
+    collisions: int
+    bytes_per_delivered_copy: float | None
+    airtime_per_delivered_copy: float | None
+    airtime_lower_bound: float
+    eta: float | None
+    airtime_per_hour: float
+    hourly_airtime: tuple[float, ...]
+    frames_dropped: int
+    unknown_records: int
+    expired_records: int  # made during the run for entries expired by its end: not counted
+    simulated_hours: float
+    wall_seconds: float
+    cpu_seconds: float  # of this process: the same on a busy machine, unlike wall time
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name in self.__dataclass_fields__:
+            value = getattr(self, name)
+            if isinstance(value, Percentiles):
+                value = value.as_dict()
+            elif isinstance(value, dict):
+                value = {k: v.as_dict() for k, v in value.items()}
+            elif isinstance(value, tuple):
+                value = [round(v, 3) for v in value]
+            out[name] = value
+        return out
+
+
+class _Node:
+    def __init__(self, index: int, identity: Identity) -> None:
+        self.index = index
+        self.identity = identity
+        self.life = 0
+        self.board = Board()
+        self.proto: GossipProtocol | None = None
+        self.up = True
+        self.timer_at: float | None = None
+        self.timer_gen = 0
+        self.fires_at = -1.0
+        self.fires = 0
+        self.handed: list[tuple[float, float]] = []  # (when, airtime) of frames sent
+
+
+@dataclass
+class _Tracker:
+    """Which node holds what, and since when."""
+
+    nodes: int
+    pending: list[dict[EntryId, list[SignedRecord]]] = field(default_factory=list)
+    created_at: dict[RecordId, float] = field(default_factory=dict)
+    action: dict[RecordId, str] = field(default_factory=dict)
+    creator: dict[RecordId, tuple[int, int]] = field(default_factory=dict)  # (node, life)
+    first_cover: dict[RecordId, dict[int, float]] = field(default_factory=dict)
+    rejoined_at: dict[int, float] = field(default_factory=dict)
+    rejoin_pending: dict[int, set[RecordId]] = field(default_factory=dict)
+    rejoin_times: list[float] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.pending = [{} for _ in range(self.nodes)]
+
+    def created(self, planned: Planned, life: int) -> None:
+        rec = planned.record
+        rid = rec.record_id
+        self.created_at[rid] = planned.at
+        self.action[rid] = planned.action
+        self.creator[rid] = (planned.node, life)
+        self.first_cover[rid] = {}
+        eid = rec.entry_id
+        for n in range(self.nodes):
+            if n != planned.node:
+                self.pending[n].setdefault(eid, []).append(rec)
+
+    def rejoin(self, node: int, at: float, records: Sequence[SignedRecord]) -> None:
+        self.rejoined_at[node] = at
+        self.rejoin_pending[node] = {r.record_id for r in records}
+        by_entry: dict[EntryId, list[SignedRecord]] = {}
+        for rec in records:
+            by_entry.setdefault(rec.entry_id, []).append(rec)
+        self.pending[node] = by_entry
+
+    def check(self, node: int, board: Board, eid: EntryId, now: float) -> None:
+        waiting = self.pending[node].get(eid)
+        if not waiting:
+            return
+        state = board.entries.get(eid)
+        if state is None:
+            return
+        keep = []
+        for rec in waiting:
+            if join(state, rec) is not state:
+                keep.append(rec)
+                continue
+            rid = rec.record_id
+            covers = self.first_cover.get(rid)
+            if covers is not None and node not in covers:
+                covers[node] = now
+            again = self.rejoin_pending.get(node)
+            if again is not None and rid in again:
+                again.discard(rid)
+                self.rejoin_times.append(now - self.rejoined_at[node])
+        if keep:
+            self.pending[node][eid] = keep
+        else:
+            del self.pending[node][eid]
+
+
+def live_hash(board: Board, live: set[EntryId]) -> bytes:
+    """Board.state_hash restricted to the entries in ``live``."""
+    h = hashlib.sha256()
+    for eid in sorted(live & board.entries.keys()):
+        st = board.entries[eid]
+        h.update(eid.origin.to_bytes(4, "big") + eid.seq.to_bytes(4, "big"))
+        h.update(st.content.digest + st.status_record.digest)
+    return h.digest()
+
+
+def covered(board: Board, rec: SignedRecord) -> bool:
+    """Whether ``board`` shows ``rec``'s content or something newer for its entry."""
+    state = board.entries.get(rec.entry_id)
+    return state is not None and join(state, rec) is state
+
+
+def record_airtime(rec: SignedRecord, preset: str, mtu: int = airtime.MAX_APP_PAYLOAD) -> float:
+    """Airtime of a record's bytes alone, in as few frames as can hold them."""
+    size = len(rec.raw)
+    total = 0.0
+    while size > 0:
+        chunk = min(size, mtu)
+        total += airtime.airtime_seconds(chunk, preset)
+        size -= chunk
+    return total
+
+
+Progress = Callable[[str, float, float], None]  # (protocol, hours done, hours in all)
+
+
+class Simulation:
+    """One protocol on one scenario. ``run`` once; it returns the RunResult."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        spec: ProtocolSpec,
+        *,
+        workload: Workload | None = None,
+        topology: topo.Topology | None = None,
+        progress: Progress | None = None,
+    ) -> None:
+        sc = scenario
+        self.sc = sc
+        self.spec = spec
+        self.workload = workload if workload is not None else plan(sc)
+        self.topology = topology if topology is not None else build_topology(sc)
+        if self.topology.size != sc.nodes:
+            raise UsageError("the topology does not have the scenario's number of nodes")
+        self.progress = progress
+        self.mesh = LoraMesh(
+            self.topology, random.Random(f"air/{sc.seed}"), preset=sc.preset,
+            hop_limit=sc.hop_limit, duty_cycle=sc.duty_cycle,
+        )
+        self.verify_cache = VerifyCache(1 << 16)
+        self.tracker = _Tracker(sc.nodes)
+        self.nodes = [_Node(i, ident) for i, ident in enumerate(self.workload.identities)]
+        self.known_raw = {r.raw for r in self.workload.existing}
+        self.known_raw.update(p.record.raw for p in self.workload.planned)
+        self.withdrawn = {p.record.entry_id for p in self.workload.planned
+                          if p.record.body.status == Status.WITHDRAWN}
+        self.all_records: list[SignedRecord] = list(self.workload.existing)
+        self.unknown_records = 0
+        self.frames_dropped = 0
+        for node in self.nodes:
+            node.board.apply_all(self.workload.existing)
+        self._ran = False
+
+    # -- driving ---------------------------------------------------------------------------
+
+    def run(self) -> RunResult:
+        if self._ran:
+            raise UsageError("a Simulation runs once")
+        self._ran = True
+        started = time.perf_counter()
+        cpu_started = time.process_time()
+        mesh = self.mesh
+        for node in self.nodes:
+            radio = mesh.radios[node.index]
+            radio.on_receive(functools.partial(self._on_frame, node))
+            radio.on_sent(functools.partial(self._pump, node))
+            self._start(node)
+        for planned in self.workload.planned:
+            mesh.schedule(planned.at, self._create, planned)
+        rejoin_of = {(r.node, r.at): r for r in self.workload.rejoins}
+        for out in self.sc.outages:
+            mesh.schedule(out.start * HOUR, self._power_off, self.nodes[out.node])
+            rejoin = rejoin_of.get((out.node, out.end * HOUR)) if out.wipe else None
+            mesh.schedule(out.end * HOUR, self._power_on, self.nodes[out.node], rejoin)
+        for part in self.sc.partitions:
+            halves = split_in_two(self.topology)
+            mesh.schedule(part.start * HOUR, mesh.partition, halves)
+            mesh.schedule(part.end * HOUR, mesh.heal)
+        if self.spec.tick is not None:
+            for node in self.nodes:
+                first = PRUNE_EVERY * (node.index + 1) / (len(self.nodes) + 1)
+                mesh.schedule(first, self._tick, node)
+        end = self.sc.end
+        hours = math.ceil(end / HOUR)
+        for h in range(1, hours + 1):
+            mesh.run_until(min(h * HOUR, end))
+            if self.progress is not None:
+                self.progress(self.spec.name, min(h * HOUR, end) / HOUR, end / HOUR)
+        return self._result(time.perf_counter() - started, time.process_time() - cpu_started)
+
+    def _wall_minutes(self, node: _Node) -> int:
+        return timebase.to_minutes(START_UNIX + self.mesh.now + self.sc.clock_offset(node.index))
+
+    def _start(self, node: _Node) -> None:
+        radio = self.mesh.radios[node.index]
+        setup = NodeSetup(
+            node_id=radio.node_id, origin=node.identity.origin,
+            records=tuple(node.board.records.values()), keys=self.workload.key_of,
+            rng=random.Random(f"{self.sc.seed}/{self.spec.name}/{node.index}/{node.life}"),
+            now=self.mesh.now, scenario=self.sc, verify_cache=self.verify_cache,
+        )
+        node.proto = self.spec.make(setup)
+        node.up = True
+        node.timer_at = None
+        node.timer_gen += 1
+        if self.spec.tick is not None:
+            self.spec.tick(node.proto, self._wall_minutes(node))
+        self._pump(node)
+
+    def _tick(self, node: _Node) -> None:
+        if node.up and node.proto is not None and self.spec.tick is not None:
+            self.spec.tick(node.proto, self._wall_minutes(node))
+            self._pump(node)
+        self.mesh.schedule(self.mesh.now + PRUNE_EVERY, self._tick, node)
+
+    def _power_off(self, node: _Node) -> None:
+        node.up = False
+        node.proto = None
+        node.timer_gen += 1
+        self.mesh.power_off(node.index)
+
+    def _power_on(self, node: _Node, rejoin: Rejoin | None) -> None:
+        self.mesh.power_on(node.index)
+        if rejoin is not None:
+            node.identity = rejoin.identity
+            node.life += 1
+            node.board = Board()
+            self.tracker.rejoin(node.index, self.mesh.now, list(self.all_records))
+        self._start(node)
+
+    def _create(self, planned: Planned) -> None:
+        node = self.nodes[planned.node]
+        if not node.up or node.proto is None:
+            raise SimulationError(f"node {node.index} is planned to create a record while off")
+        rec = planned.record
+        self.all_records.append(rec)
+        self.tracker.created(planned, node.life)
+        node.board.apply(rec)
+        node.proto.add_local(rec, self.mesh.now)
+        self._pump(node)
+
+    def _on_frame(self, node: _Node, rx: Received) -> None:
+        if node.up and node.proto is not None:
+            node.proto.receive(rx.payload, rx.sender, self.mesh.now)
+            self._pump(node)
+
+    def _pump(self, node: _Node) -> None:
+        proto = node.proto
+        if not node.up or proto is None:
+            return
+        now = self.mesh.now
+        due = proto.next_deadline()
+        if due is not None and due <= now:
+            proto.handle_timer(now)
+        self._drain(node, proto)
+        radio = self.mesh.radios[node.index]
+        while radio.own_pending == 0:
+            out = proto.poll_transmit(now)
+            if out is None:
+                break
+            radio.send(out.payload, out.dest, hop_limit=self.spec.hop_limit)
+            node.handed.append((now, self.mesh.airtime_of(len(out.payload))))
+            if radio.own_pending == 0:
+                break  # the radio refused it (duty cycle, full queue): counted there
+        self._drain(node, proto)
+        deadline = proto.next_deadline()
+        if deadline is None or (deadline <= now and radio.own_pending):
+            # Nothing pending, or a frame waiting for the radio: the end of the radio's
+            # current frame pumps this node again.
+            node.timer_at = None
+            node.timer_gen += 1
+        elif deadline != node.timer_at:
+            node.timer_at = deadline
+            node.timer_gen += 1
+            self.mesh.schedule(deadline, self._fire, node, node.timer_gen)
+
+    def _fire(self, node: _Node, gen: int) -> None:
+        if gen != node.timer_gen or not node.up or node.proto is None:
+            return
+        now = self.mesh.now
+        if now == node.fires_at:
+            node.fires += 1
+            if node.fires > STUCK_TIMER_FIRES:
+                raise SimulationError(
+                    f"{self.spec.name} on node {node.index} asks for its timer again and "
+                    f"again at t={now:.3f} s without moving on"
+                )
+        else:
+            node.fires_at, node.fires = now, 0
+        node.timer_at = None
+        node.proto.handle_timer(now)
+        self._pump(node)
+
+    def _drain(self, node: _Node, proto: GossipProtocol) -> None:
+        for event in proto.drain_events():
+            if isinstance(event, RecordsAccepted):
+                now = self.mesh.now
+                for rec in event.records:
+                    if rec.raw not in self.known_raw:
+                        self.unknown_records += 1
+                    node.board.apply(rec)
+                    self.tracker.check(node.index, node.board, rec.entry_id, now)
+            elif isinstance(event, FrameDropped):
+                self.frames_dropped += 1
+
+    # -- measuring -------------------------------------------------------------------------
+
+    def _result(self, wall_seconds: float, cpu_seconds: float) -> RunResult:
+        sc = self.sc
+        mesh = self.mesh
+        up = [n for n in self.nodes if n.up]
+        end = sc.end
+        # Entries that expired during the run may be pruned, so nobody owes them.
+        work = self.workload
+        live = {rec.entry_id for rec in self.all_records if work.expires(rec) > end}
+        run_records = [p.record for p in work.planned if p.record.entry_id in live]
+        expired = sum(1 for p in work.planned if p.record.entry_id not in live)
+        expected = delivered = 0
+        lost: set[RecordId] = set()
+        for rec in run_records:
+            maker, life = self.tracker.creator[rec.record_id]
+            for node in up:
+                if node.index == maker and node.life == life:
+                    continue
+                expected += 1
+                if covered(node.board, rec):
+                    delivered += 1
+                else:
+                    lost.add(rec.record_id)
+        rejoined = [n for n in up if n.index in self.tracker.rejoined_at]
+        for node in rejoined:
+            for rec in work.existing:
+                if rec.entry_id not in live:
+                    continue
+                expected += 1
+                if covered(node.board, rec):
+                    delivered += 1
+                else:
+                    lost.add(rec.record_id)
+
+        resurrected = 0
+        for eid in self.withdrawn & live:
+            for node in up:
+                state = node.board.entries.get(eid)
+                if state is not None and state.status in (Status.OPEN, Status.MATCHED):
+                    resurrected += 1
+                    break
+
+        hashes = {live_hash(n.board, live) for n in up}
+
+        by_action: dict[str, list[float]] = {a: [] for a in ("new", "edit", "withdraw", "alert")}
+        for rec in run_records:
+            rid = rec.record_id
+            maker, life = self.tracker.creator[rid]
+            covers = self.tracker.first_cover[rid]
+            should = [n.index for n in up if not (n.index == maker and n.life == life)]
+            if all(i in covers for i in should):
+                latest = max((covers[i] for i in should), default=self.tracker.created_at[rid])
+                value = latest - self.tracker.created_at[rid]
+            else:
+                value = math.inf
+            by_action[self.tracker.action[rid]].append(value)
+        convergence = {a: Percentiles.of(v) for a, v in by_action.items()}
+        rejoin = None
+        if self.tracker.rejoined_at:
+            missing = sum(len(s) for s in self.tracker.rejoin_pending.values())
+            rejoin = Percentiles.of(self.tracker.rejoin_times + [math.inf] * missing)
+
+        stats = [r.stats() for r in mesh.radios]
+        shares = [mesh.worst_hour_share(i) for i in range(sc.nodes)]
+        airtime_total = sum(s.airtime_sent for s in stats)
+        bytes_total = sum(s.bytes_sent for s in stats)
+        utilisation = [s.channel_busy_seconds / end for s in stats]
+
+        loss_factor = 1.0 / (1.0 - sc.loss)
+        cover = {n: self.topology.broadcast_cover(n) for n in range(sc.nodes)}
+        bound = 0.0
+        for planned in work.planned:
+            if planned.record.entry_id in live:
+                bound += record_airtime(planned.record, sc.preset) * cover[planned.node]
+        for rj in work.rejoins:
+            before = work.existing + [p.record for p in work.planned if p.at < rj.at]
+            bound += sum(record_airtime(r, sc.preset) for r in before if r.entry_id in live)
+        bound *= loss_factor
+        delivery = delivered / expected if expected else 1.0
+
+        return RunResult(
+            scenario=sc.name, protocol=self.spec.name, title=self.spec.title,
+            delivery=delivery,
+            copies_expected=expected, copies_delivered=delivered, lost=len(lost),
+            resurrected=resurrected, boards_identical=len(hashes) <= 1,
+            distinct_boards=len(hashes), convergence=convergence, rejoin=rejoin,
+            worst_hour_airtime_share=max(shares),
+            over_budget_nodes=sum(
+                1 for n in self.nodes if worst_window_share(n.handed, HOUR) > sc.budget_share + 1e-9
+            ),
+            over_duty_cycle_nodes=sum(
+                1 for s, st in zip(shares, stats, strict=True)
+                if s > sc.duty_cycle + 1e-9 or st.refused_duty_cycle
+            ),
+            channel_utilisation=sum(utilisation) / len(utilisation),
+            channel_utilisation_max=max(utilisation),
+            airtime_total=airtime_total, bytes_total=bytes_total,
+            frames_sent=sum(s.frames_sent for s in stats),
+            frames_relayed=sum(s.frames_relayed for s in stats),
+            collisions=sum(s.collisions for s in stats),
+            bytes_per_delivered_copy=bytes_total / delivered if delivered else None,
+            airtime_per_delivered_copy=airtime_total / delivered if delivered else None,
+            airtime_lower_bound=bound,
+            # A protocol earns the bound only for what it delivered.
+            eta=bound * delivery / airtime_total if airtime_total > 0 and bound > 0 else None,
+            airtime_per_hour=airtime_total / (end / HOUR),
+            hourly_airtime=tuple(mesh.hourly_airtime),
+            frames_dropped=self.frames_dropped, unknown_records=self.unknown_records,
+            expired_records=expired,
+            simulated_hours=end / HOUR, wall_seconds=wall_seconds, cpu_seconds=cpu_seconds,
+        )
+
+
+def build_topology(sc: Scenario) -> topo.Topology:
+    rng = random.Random(f"topology/{sc.seed}")
+    if sc.topology == "random":
+        return topo.random_geometric(sc.nodes, sc.loss, rng, min_hops=sc.min_hops,
+                                     max_hops=sc.max_hops)
+    return topo.build(sc.topology, sc.nodes, sc.loss, rng)
+
+
+def split_in_two(topology: topo.Topology) -> list[set[int]]:
+    """Two halves of a mesh: west and east when nodes have places, else by number."""
+    order = list(range(topology.size))
+    if topology.positions is not None:
+        pos = topology.positions
+        order.sort(key=lambda i: (pos[i][0], pos[i][1], i))
+    half = topology.size // 2
+    return [set(order[:half]), set(order[half:])]
+
+
+def run_scenario(
+    scenario: Scenario,
+    protocols: Sequence[str] = tuple(PROTOCOLS),
+    *,
+    progress: Progress | None = None,
+    texts: Sequence[str] | None = None,
+) -> list[RunResult]:
+    """Run ``scenario`` once per protocol, on the same mesh and the same workload."""
+    for name in protocols:
+        if name not in PROTOCOLS:
+            raise UsageError(f"unknown protocol {name!r}; choose from {', '.join(PROTOCOLS)}")
+    workload = plan(scenario, texts)
+    topology = build_topology(scenario)
+    return [
+        Simulation(scenario, PROTOCOLS[name], workload=workload, topology=topology,
+                   progress=progress).run()
+        for name in protocols
+    ]
