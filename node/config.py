@@ -204,8 +204,8 @@ def parse_config(data: dict[str, Any], path: Path | str) -> NodeConfig:
     )
 
 
-def load_config(path: Path) -> NodeConfig:
-    """Read and check the config file; ConfigError names the file and the problem."""
+def read_toml(path: Path) -> dict[str, Any]:
+    """The config file's TOML as a dict; ConfigError names the file and the problem."""
     try:
         with open(path, "rb") as fh:
             data = tomllib.load(fh)
@@ -215,7 +215,12 @@ def load_config(path: Path) -> NodeConfig:
         raise ConfigError(f"{path}: cannot read config file ({exc.strerror})") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from exc
-    return parse_config(data, path)
+    return data
+
+
+def load_config(path: Path) -> NodeConfig:
+    """Read and check the config file; ConfigError names the file and the problem."""
+    return parse_config(read_toml(path), path)
 
 
 def system_timezone() -> str:

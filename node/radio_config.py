@@ -14,7 +14,6 @@ serial port there is, uses channel 0, LONG_FAST and 5 % of the hour (half of the
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ from meshaid.hardware.meshtastic_radio import LoRaConfig
 from meshaid.protocol.airtime import DEFAULT_PRESET, PRESETS
 from meshaid.sync.config import SyncConfig
 
+from .config import read_toml
 from .errors import ConfigError
 
 SECTION = "radio"
@@ -107,13 +107,4 @@ def _optional_text(data: dict[str, Any], key: str, where: str) -> str | None:
 
 def load_radio_config(path: Path) -> RadioConfig:
     """The ``[radio]`` section of the config file at ``path`` (defaults when it has none)."""
-    try:
-        with open(path, "rb") as fh:
-            data = tomllib.load(fh)
-    except FileNotFoundError as exc:
-        raise ConfigError(f"{path}: config file is missing") from exc
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read config file ({exc.strerror})") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc})") from exc
-    return parse_radio(data.get(SECTION), path)
+    return parse_radio(read_toml(path).get(SECTION), path)

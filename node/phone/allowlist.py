@@ -11,11 +11,11 @@ or no ``allow`` key, means that nobody may post (everybody may still read the bo
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from meshaid.node.config import read_toml
 from meshaid.node.errors import ConfigError
 
 MAX_RADIO_ID = 0xFFFF_FFFF
@@ -61,13 +61,4 @@ def parse_allow(data: Mapping[str, Any], path: Path | str) -> frozenset[int]:
 
 def load_allow(path: Path) -> frozenset[int]:
     """The allow-list of the config file at ``path``."""
-    try:
-        with open(path, "rb") as fh:
-            data = tomllib.load(fh)
-    except FileNotFoundError as exc:
-        raise ConfigError(f"{path}: config file is missing") from exc
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read config file ({exc.strerror})") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc})") from exc
-    return parse_allow(data, path)
+    return parse_allow(read_toml(path), path)

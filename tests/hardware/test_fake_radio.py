@@ -8,8 +8,6 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -19,29 +17,9 @@ from meshtastic.protobuf import mesh_pb2
 from meshtastic.serial_interface import SerialInterface
 from meshtastic.tcp_interface import TCPInterface
 from pubsub import pub
+from waiting import TIMEOUT, wait_until
 
 from meshaid.hardware.fake_radio import FakeDevice, LocalAir, PtyPort, TcpPort
-
-TIMEOUT = 5.0
-
-
-def wait_until(predicate: Callable[[], object], timeout: float = TIMEOUT) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.01)
-
-
-@pytest.fixture(autouse=True)
-def no_leaked_threads() -> Iterator[None]:
-    before = set(threading.enumerate())
-    yield
-    def leftovers() -> list[threading.Thread]:
-        return [t for t in threading.enumerate() if t not in before and t.is_alive()]
-    with contextlib.suppress(AssertionError):
-        wait_until(lambda: not leftovers(), timeout=10.0)
-    assert [t.name for t in leftovers()] == []
 
 
 class Topic:

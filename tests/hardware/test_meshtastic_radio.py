@@ -6,13 +6,13 @@ import asyncio
 import contextlib
 import os
 import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from meshtastic.protobuf import mesh_pb2
+from waiting import TIMEOUT, wait_until
 
 from meshaid.hardware.fake_radio import FakeDevice, LocalAir, PtyPort, TcpPort
 from meshaid.hardware.fake_radio.device import TX_QUEUE_LEN
@@ -28,7 +28,7 @@ from meshaid.hardware.meshtastic_radio import (
 from meshaid.hardware.radio import Radio, RadioError, Received
 
 Error = mesh_pb2.Routing.Error
-TIMEOUT = 5.0
+
 POLICY = RetryPolicy(
     text_interval=0.3, rate_limit_delay=0.3, duty_cycle_delay=0.3, duty_cycle_max=1.0,
     refused_delay=0.1, confirm_timeout=5.0, nak_window=5.0,
@@ -39,23 +39,6 @@ FAST: dict[str, Any] = {
 }
 
 
-def wait_until(predicate: Callable[[], object], timeout: float = TIMEOUT) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.01)
-
-
-@pytest.fixture(autouse=True)
-def no_leaked_threads() -> Iterator[None]:
-    before = set(threading.enumerate())
-    yield
-    def leftovers() -> list[threading.Thread]:
-        return [t for t in threading.enumerate() if t not in before and t.is_alive()]
-    with contextlib.suppress(AssertionError):
-        wait_until(lambda: not leftovers(), timeout=10.0)
-    assert [t.name for t in leftovers()] == []
 
 
 class Inbox:
