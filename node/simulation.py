@@ -91,7 +91,8 @@ class ProtocolSpec:
 def _make_engine(setup: NodeSetup) -> GossipProtocol:
     sc = setup.scenario
     config = SyncConfig(preset=sc.preset, budget_share=sc.budget_share)
-    engine = SyncEngine(setup.keys, setup.rng, config, verify_cache=setup.verify_cache)
+    engine = SyncEngine(setup.keys, setup.rng, config, verify_cache=setup.verify_cache,
+                        node_id=setup.node_id)
     engine.load(setup.records)
     return engine
 

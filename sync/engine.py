@@ -129,6 +129,7 @@ class SyncEngine:
         self._sources: dict[int, tuple[float, int]] = {}
         self._complete_attempts = 0
         self._last_answered = float("-inf")  # a new record last came in an ANSWER frame
+        self._mismatch_reset_at = float("-inf")
         # Neighbours heard lately, for the contention windows: sender -> last heard.
         self._neighbours: dict[int, float] = {}
         self._neighbours_counted_at = float("-inf")
@@ -263,13 +264,15 @@ class SyncEngine:
 
     # ----------------------------------------------------------------- storing
 
-    def _changed(self, origin: int, now: float, alert: bool) -> None:
-        """New seqs of ``origin`` are known: Trickle's "new data" event (RFC 6206 rule 6)."""
+    def _changed(self, origin: int, now: float, alert: bool, news: bool = True) -> None:
+        """New seqs of ``origin`` are known; ``news``: Trickle's "new data" event (RFC 6206
+        rule 6), with a new alert going down to Imin."""
         self._recent[origin] = now
         self._recent.move_to_end(origin)
         while len(self._recent) > max(self.config.digest_recent_entries, 1) * 4:
             self._recent.popitem(last=False)
-        self._trickle.hear_inconsistent(now, None if alert else self.config.trickle_reset)
+        if news:
+            self._trickle.hear_inconsistent(now, None if alert else self.config.trickle_reset)
 
     def _rank(self, rec: SignedRecord) -> Rank:
         local = rec.body.zone_id in self.config.local_zones
@@ -426,8 +429,16 @@ class SyncEngine:
         if expired:
             return None
         if new_seq:
-            self._changed(rid.origin, now, is_alert(rec.body))
-            if relay:
+            # A pushed record is news the neighbourhood may have missed: Trickle resets. A
+            # repair is not: we asked for it and neighbours heard the same answer; counting
+            # repairs as news kept every digest interval at its shortest through a long
+            # catch-up, and the digests ate the budget the answers needed (simulator).
+            self._changed(rid.origin, now, is_alert(rec.body), news=relay)
+            # A repair we did not ask for answered a neighbour that lacked what we lacked:
+            # after a partition, the nodes beyond us lack it too, so it spreads like a
+            # push (one relay per cluster) rather than by a request at every hop. What we
+            # asked for ourselves (a node catching up alone) goes no further.
+            if relay or self._wants.attempts(rid.origin) == 0:
                 self._queue(rec, Reason.RELAY, now)
         return rec
 
@@ -450,7 +461,12 @@ class SyncEngine:
         if frame.vector_hash == self._vector.digest_hash():
             self._trickle.hear_consistent()
             return
-        self._trickle.hear_inconsistent(now, self.config.trickle_reset)
+        if now >= self._mismatch_reset_at + self.config.mismatch_hold:
+            # One reset per hold time: once a difference is found, requests repair it; more
+            # digests would only repeat it (a long catch-up otherwise kept every node's
+            # digests at the shortest interval).
+            self._trickle.hear_inconsistent(now, self.config.trickle_reset)
+            self._mismatch_reset_at = now
         # Our next digests list a rotating window of origins, so the difference is found.
         self._window_until = now + 2 * self.config.trickle_reset
         explained = 0
@@ -768,7 +784,8 @@ class SyncEngine:
                 continue
             need = sum(frames.range_size(r) for r in runs)
             if size + need > self.config.mtu:
-                later = now + self._draw(self.config.request_delay)
+                # One request in flight: the rest waits for the answers to this one.
+                later = now + self.config.request_retry
                 break
             ranges += runs
             size += need

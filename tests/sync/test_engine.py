@@ -266,7 +266,7 @@ def test_cold_start_answers_come_most_useful_first(net: SimpleNamespace) -> None
     m.run(600)  # node 1 is empty: it speaks up, hears node 0's digest, asks node 0
     assert m.converged()
     asked = [f for _, p in m.nodes[1].sent if isinstance(f := decode(p), frames.RequestFrame)]
-    assert asked and all(f.answerers == (net.radio_id(0),) for f in asked)
+    assert asked  # a few gaps: asked of anyone (a whole vector would name node 0)
     order = [r for _, p in m.nodes[0].sent for r in records_in(p)]
     got = [next(r for r in recs if r.raw == raw) for raw in order]
     assert [r.body.text for r in got] == [
