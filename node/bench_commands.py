@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from meshaid.node.errors import InputError
+from meshaid.node.jsonl_file import read_numbered
 from meshaid.node.phone import replies
 from meshaid.node.phone.intents import POST_KINDS, Command, Intent, parse, query_matches
 from meshaid.node.phone.replies import EntrySummary, utf8_len
@@ -147,15 +148,7 @@ def parse_lines(lines: Iterable[str]) -> list[LabelledLine]:
 
 
 def read_lines(path: Path) -> list[LabelledLine]:
-    try:
-        content = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise BenchInputError(f"cannot read {path}: {reason}") from None
-    labelled = parse_lines(content.splitlines())
-    if not labelled:
-        raise BenchInputError(f"{path} holds no commands")
-    return labelled
+    return read_numbered(path, parse_line, "commands", BenchInputError)
 
 
 def _entry(code: str | None) -> EntrySummary | None:

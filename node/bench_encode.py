@@ -21,6 +21,7 @@ import msgpack  # type: ignore[import-untyped]
 from nacl.signing import SigningKey
 
 from meshaid.node.errors import InputError
+from meshaid.node.jsonl_file import read_numbered
 from meshaid.protocol import record, timebase
 from meshaid.protocol.errors import UsageError
 from meshaid.protocol.record import Category, Kind, RecordBody, SignedRecord, Urgency
@@ -144,15 +145,7 @@ def parse_posts(lines: Iterable[str]) -> list[Post]:
 
 
 def read_posts(path: Path) -> list[Post]:
-    try:
-        content = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise BenchInputError(f"cannot read {path}: {reason}") from None
-    posts = parse_posts(content.splitlines())
-    if not posts:
-        raise BenchInputError(f"{path} holds no posts")
-    return posts
+    return read_numbered(path, parse_post, "posts", BenchInputError)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,29 @@
+"""Reading sample files of one JSON object a line, as the benchmarks take them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+from .errors import InputError
+
+T = TypeVar("T")
+
+
+def read_numbered(
+    path: Path, parse: Callable[[str, int], T], what: str, error: type[InputError]
+) -> list[T]:
+    """Every non-blank line of ``path`` through ``parse(text, line_number)``.
+
+    ``error`` is raised, naming the file, when it cannot be read or holds no ``what``.
+    """
+    try:
+        content = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise error(f"cannot read {path}: {reason}") from None
+    items = [parse(text, n) for n, text in enumerate(content.splitlines(), 1) if text.strip()]
+    if not items:
+        raise error(f"{path} holds no {what}")
+    return items
