@@ -15,7 +15,6 @@ from meshaid.node import scenarios
 from meshaid.node.scenarios import SCENARIOS, Scenario
 from meshaid.node.simulation import (
     PROTOCOLS,
-    Percentiles,
     RunResult,
     SimulationError,
     build_topology,
@@ -23,6 +22,7 @@ from meshaid.node.simulation import (
 )
 from meshaid.protocol.errors import UsageError
 
+from .figures import number, percent, spread
 from .output import table
 
 # A scenario given only by flags starts from this.
@@ -32,34 +32,10 @@ CUSTOM = Scenario(
 )
 
 
-def _duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "never"
-    if seconds < 120:
-        return f"{seconds:.0f} s"
-    if seconds < 7200:
-        return f"{seconds / 60:.1f} min"
-    return f"{seconds / 3600:.1f} h"
-
-
-def _spread(p: Percentiles | None) -> str:
-    if p is None or p.count == 0:
-        return "-"
-    return " / ".join(_duration(v) for v in (p.p50, p.p90, p.p99, p.max))
-
-
-def _pct(value: float | None, digits: int = 2) -> str:
-    return "-" if value is None else f"{100 * value:.{digits}f} %"
-
-
-def _num(value: float | None, digits: int = 1) -> str:
-    return "-" if value is None else f"{value:.{digits}f}"
-
-
 def results_table(sc: Scenario, results: list[RunResult]) -> str:
     """One column per protocol, one row per figure."""
     rows: list[tuple[str, list[str]]] = [
-        ("delivery", [_pct(r.delivery) for r in results]),
+        ("delivery", [percent(r.delivery) for r in results]),
         ("records lost", [str(r.lost) for r in results]),
         ("entries resurrected", [str(r.resurrected) for r in results]),
         ("boards identical", ["yes" if r.boards_identical else f"no ({r.distinct_boards})"
@@ -69,25 +45,25 @@ def results_table(sc: Scenario, results: list[RunResult]) -> str:
                           ("alert", "alert")):
         count = results[0].convergence[action].count if results else 0
         rows.append((f"{label} ({count}) p50/p90/p99/max",
-                     [_spread(r.convergence[action]) for r in results]))
+                     [spread(r.convergence[action]) for r in results]))
     if any(r.rejoin is not None for r in results):
-        rows.append(("rejoin catch-up p50/p90/p99/max", [_spread(r.rejoin) for r in results]))
+        rows.append(("rejoin catch-up p50/p90/p99/max", [spread(r.rejoin) for r in results]))
     rows += [
-        ("worst hour airtime share", [_pct(r.worst_hour_airtime_share) for r in results]),
+        ("worst hour airtime share", [percent(r.worst_hour_airtime_share) for r in results]),
         (f"nodes over budget ({100 * sc.budget_share:g} %)",
          [str(r.over_budget_nodes) for r in results]),
         (f"nodes over duty cycle ({100 * sc.duty_cycle:g} %)",
          [str(r.over_duty_cycle_nodes) for r in results]),
         ("channel utilisation mean / max",
-         [f"{_pct(r.channel_utilisation, 1)} / {_pct(r.channel_utilisation_max, 1)}"
+         [f"{percent(r.channel_utilisation, 1)} / {percent(r.channel_utilisation_max, 1)}"
           for r in results]),
-        ("airtime per hour, all nodes (s)", [_num(r.airtime_per_hour) for r in results]),
+        ("airtime per hour, all nodes (s)", [number(r.airtime_per_hour) for r in results]),
         ("frames sent / relayed", [f"{r.frames_sent} / {r.frames_relayed}" for r in results]),
-        ("bytes per delivered copy", [_num(r.bytes_per_delivered_copy) for r in results]),
+        ("bytes per delivered copy", [number(r.bytes_per_delivered_copy) for r in results]),
         ("airtime per delivered copy (s)",
-         [_num(r.airtime_per_delivered_copy, 3) for r in results]),
-        ("eta (bound x delivery / airtime)", [_num(r.eta, 3) for r in results]),
-        ("CPU time (s)", [_num(r.cpu_seconds) for r in results]),
+         [number(r.airtime_per_delivered_copy, 3) for r in results]),
+        ("eta (bound x delivery / airtime)", [number(r.eta, 3) for r in results]),
+        ("CPU time (s)", [number(r.cpu_seconds) for r in results]),
     ]
     headers = ["", *(r.title for r in results)]
     return table(headers, [[label, *cells] for label, cells in rows])

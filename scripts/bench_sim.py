@@ -19,12 +19,14 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+from meshaid.cli.figures import duration, number, percent, spread
 from meshaid.node.scenarios import SCENARIOS, Scenario, make_text
 from meshaid.node.simulation import RunResult, build_topology, run_scenario
 from meshaid.protocol import textpack
 
 BEGIN = "<!-- sim:begin -->"
 END = "<!-- sim:end -->"
+DASH = "–"  # a figure that does not exist, in the Markdown tables
 COMMAND = ".venv/bin/python scripts/bench_sim.py"
 
 RUNS: list[tuple[str, Scenario]] = [
@@ -42,33 +44,12 @@ def _run(item: tuple[str, Scenario]) -> tuple[str, Scenario, list[RunResult]]:
     return label, sc, run_scenario(sc)
 
 
-def _duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "never"
-    if seconds < 120:
-        return f"{seconds:.0f} s"
-    if seconds < 7200:
-        return f"{seconds / 60:.1f} min"
-    return f"{seconds / 3600:.1f} h"
-
-
 def _pct(value: float | None, digits: int = 2) -> str:
-    return "–" if value is None else f"{100 * value:.{digits}f} %"
+    return percent(value, digits, missing=DASH)
 
 
-def _num(value: float | None, digits: int = 1) -> str:
-    return "–" if value is None else f"{value:.{digits}f}"
-
-
-def _seconds(value: float | None, digits: int = 1) -> str:
-    return "–" if value is None else f"{value:.{digits}f} s"
-
-
-def _spread(r: RunResult, action: str) -> str:
-    p = r.convergence[action]
-    if p.count == 0:
-        return "–"
-    return " / ".join(_duration(v) for v in (p.p50, p.p90, p.p99, p.max))
+def _num(value: float | None, digits: int = 1, unit: str = "") -> str:
+    return number(value, digits, unit, missing=DASH)
 
 
 def scenario_table(sc: Scenario, results: list[RunResult]) -> str:
@@ -84,12 +65,10 @@ def scenario_table(sc: Scenario, results: list[RunResult]) -> str:
         count = results[0].convergence[action].count
         if count:
             rows.append((f"{label} ({count}), p50 / p90 / p99 / max",
-                         [_spread(r, action) for r in results]))
+                         [spread(r.convergence[action], DASH) for r in results]))
     if any(r.rejoin is not None for r in results):
         rows.append(("wiped node catch-up, p50 / p90 / p99 / max", [
-            " / ".join(_duration(v) for v in (r.rejoin.p50, r.rejoin.p90, r.rejoin.p99,
-                                               r.rejoin.max)) if r.rejoin else "–"
-            for r in results]))
+            spread(r.rejoin, DASH) for r in results]))
     rows += [
         ("worst sliding hour, one node", [_pct(r.worst_hour_airtime_share) for r in results]),
         (f"nodes over budget ({100 * sc.budget_share:g} %) / over duty cycle "
@@ -98,12 +77,12 @@ def scenario_table(sc: Scenario, results: list[RunResult]) -> str:
         ("channel utilisation, mean / max",
          [f"{_pct(r.channel_utilisation, 1)} / {_pct(r.channel_utilisation_max, 1)}"
           for r in results]),
-        ("airtime per hour, all nodes", [_seconds(r.airtime_per_hour) for r in results]),
+        ("airtime per hour, all nodes", [_num(r.airtime_per_hour, 1, "s") for r in results]),
         ("frames sent / relayed by the mesh",
          [f"{r.frames_sent} / {r.frames_relayed}" for r in results]),
         ("bytes on air per delivered copy", [_num(r.bytes_per_delivered_copy) for r in results]),
         ("airtime per delivered copy",
-         [_seconds(r.airtime_per_delivered_copy, 3) for r in results]),
+         [_num(r.airtime_per_delivered_copy, 3, "s") for r in results]),
         ("η (lower bound × delivery / airtime)", [_num(r.eta, 3) for r in results]),
         ("simulation CPU time", [f"{r.cpu_seconds:.0f} s" for r in results]),
     ]
@@ -134,9 +113,9 @@ def goals(done: list[tuple[str, Scenario, list[RunResult]]]) -> str:
     engine_s2 = _by(s2, "engine")
     p99_new = engine_s2.convergence["new"].p99
     p99_alert = engine_s2.convergence["alert"].p99
-    rows.append(("S2: new entry everywhere, p99", "≤ 15 min", _duration(p99_new),
+    rows.append(("S2: new entry everywhere, p99", "≤ 15 min", duration(p99_new),
                  p99_new is not None and p99_new <= 900))
-    rows.append(("S2: alert everywhere, p99", "≤ 3 min", _duration(p99_alert),
+    rows.append(("S2: alert everywhere, p99", "≤ 3 min", duration(p99_alert),
                  p99_alert is not None and p99_alert <= 180))
 
     engine_idle = _by(idle, "engine")
