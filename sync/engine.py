@@ -400,6 +400,7 @@ class SyncEngine:
             return None
         if held is not None and holdings.is_evidence(rec):
             self.stats.records_duplicate += 1
+            self._counter_equivocation(held, rec, now)
             return None
         key = self._keys(rid.origin)
         if key is None:
@@ -409,10 +410,19 @@ class SyncEngine:
             self._drop(sender, "bad_signature")
             return None
         if held is not None:
-            # Same (origin, seq), other bytes: the origin signed two records. Announce it
-            # so the store keeps the evidence; never hold or relay it.
-            holdings.add_evidence(rec)
+            # Same (origin, seq), other bytes: the origin signed two records (a node
+            # reinstalled with its old key reuses seqs). Announce it so the store keeps
+            # the evidence. Every node holds the one with the lower digest, the store's
+            # rule, so the boards agree: take it and pass it on if it is this one, else
+            # answer with ours, so the neighbours that sent the other learn which counts.
             self.stats.equivocations += 1
+            if rec.digest < held.digest:
+                self._outbox.cancel(rid)
+                holdings.replace(rec)
+                self._queue(rec, Reason.RELAY, now)
+            else:
+                holdings.add_evidence(rec)
+                self._counter_equivocation(held, rec, now)
             return rec
         expired = holdings.expired(rec)
         if expired:
@@ -441,6 +451,12 @@ class SyncEngine:
             if relay or self._wants.attempts(rid.origin) == 0:
                 self._queue(rec, Reason.RELAY, now)
         return rec
+
+    def _counter_equivocation(self, held: SignedRecord, heard: SignedRecord, now: float) -> None:
+        """``heard`` lost to ``held`` (lower digest) for its seq, yet a neighbour sent it:
+        answer with ``held`` so the neighbourhood replaces it."""
+        if held.digest < heard.digest:
+            self._queue(held, Reason.ANSWER, now)
 
     def _progressed(self, origin: int, now: float) -> None:
         if self._wants.progressed(origin, now):

@@ -83,7 +83,10 @@ class Holdings:
             if held is None:
                 self.store(rec, first_seen.get(rec.record_id))
             elif held.raw != rec.raw:
-                self.add_evidence(rec)
+                if rec.digest < held.digest:
+                    self.replace(rec)
+                else:
+                    self.add_evidence(rec)
         for origin, runs in (known or {}).items():
             for first, last in runs:
                 self.vector.add_range(origin, first, last)
@@ -107,6 +110,27 @@ class Holdings:
     def add_evidence(self, rec: SignedRecord) -> None:
         """A second, different record for a held (origin, seq): remembered, not held."""
         self._evidence.setdefault(rec.record_id, set()).add(rec.digest)
+
+    def replace(self, rec: SignedRecord) -> SignedRecord:
+        """Hold ``rec`` instead of the different record held for its (origin, seq), which
+        becomes evidence; returns that record. The store's rule (sync/merge.py): of two
+        records an origin signed for one seq, the one with the lower digest counts."""
+        rid = rec.record_id
+        by_seq = self._by_origin[rid.origin]
+        old = by_seq[rid.seq]
+        self.add_evidence(old)
+        by_seq[rid.seq] = rec
+        self._by_raw.pop(old.raw, None)
+        self._by_raw[rec.raw] = rid
+        for eid in {old.entry_id, rec.entry_id}:
+            self._newest.pop(eid, None)
+            for seq, held in by_seq.items():
+                newest = self._newest.get(eid)
+                if held.entry_id == eid and (newest is None or (held.body.version, seq) > newest):
+                    self._newest[eid] = (held.body.version, seq)
+        if rid in self._first_seen:
+            self._schedule_expiry(rec)
+        return old
 
     # ----------------------------------------------------------------- expiry
 
@@ -136,11 +160,13 @@ class Holdings:
         self._unscheduled = []
         pruned: list[SignedRecord] = []
         while self._expiry and self._expiry[0][0] < wall_minutes:
-            _, origin, seq = heapq.heappop(self._expiry)
+            minute, origin, seq = heapq.heappop(self._expiry)
             by_seq = self._by_origin.get(origin)
-            rec = None if by_seq is None else by_seq.pop(seq, None)
-            if rec is None:
+            if by_seq is None or (rec := by_seq.get(seq)) is None:
                 continue
+            if self.expires(rec, self._first_seen.get(rec.record_id)) > minute:
+                continue  # replaced by another record of that seq, due later
+            del by_seq[seq]
             pruned.append(rec)
             self._by_raw.pop(rec.raw, None)
             self._first_seen.pop(rec.record_id, None)

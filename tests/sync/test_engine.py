@@ -158,22 +158,63 @@ def test_random_bytes_from_the_air_never_raise(data: bytes) -> None:
     drain(b, 1.0)
 
 
-def test_a_second_record_with_the_same_seq_is_evidence_not_relayed() -> None:
+def _equivocation() -> tuple[SignedRecord, SignedRecord]:
+    """Two records signed for one (origin, seq): (the lower digest, the higher)."""
     signer = Signer(101)
     first = signer.create("first words")
     signer.seq -= 1
     second = signer.create("other words")
     assert first.record_id == second.record_id and first.raw != second.raw
+    return (first, second) if first.digest < second.digest else (second, first)
+
+
+def test_of_two_records_for_one_seq_the_lower_digest_is_held_and_passed_on() -> None:
+    low, high = _equivocation()
     b = engine()
-    b.receive(encode(RecordsFrame((first.raw,))), 1, 0.0)
-    b.receive(encode(RecordsFrame((second.raw,))), 2, 0.0)
-    assert accepted(b) == [first, second]
-    b.receive(encode(RecordsFrame((second.raw,))), 2, 1.0)
+    b.receive(encode(RecordsFrame((high.raw,))), 1, 0.0)
+    b.receive(encode(RecordsFrame((low.raw,))), 2, 0.0)
+    assert accepted(b) == [high, low]  # both announced: the store keeps the evidence
+    assert list(b.records()) == [low] and b.stats.equivocations == 1
+    sent = [r for p in drain(b, 60.0) for r in records_in(p)]
+    assert low.raw in sent and high.raw not in sent
+    b.receive(encode(RecordsFrame((high.raw,))), 1, 61.0)  # known evidence: a duplicate
     assert accepted(b) == [] and b.stats.equivocations == 1
-    relayed = [r for p in drain(b, 60.0) for r in records_in(p)]
-    assert second.raw not in relayed and list(b.records()) == [first]
     with pytest.raises(UsageError):
-        b.add_local(second, 61.0)  # our own seq used twice is the caller's bug
+        b.add_local(high, 62.0)  # our own seq used twice is the caller's bug
+
+
+def test_a_neighbour_sending_the_higher_digest_is_answered_with_the_lower() -> None:
+    low, high = _equivocation()
+    b = engine()
+    b.receive(encode(RecordsFrame((low.raw,))), 1, 0.0)
+    drain(b, 60.0)
+    b.receive(encode(RecordsFrame((high.raw,), relay=False)), 2, 100.0)
+    assert accepted(b) == [low, high] and list(b.records()) == [low]
+    sent = [r for p in drain(b, 200.0) for r in records_in(p)]
+    assert sent == [low.raw]
+
+
+def test_a_node_reinstalled_with_its_old_key_ends_on_the_same_board(net: SimpleNamespace) -> None:
+    # Node 0 loses its store but not its key, and signs seq 1 again with other content.
+    for second_is_lower in (False, True):
+        m = net.Mesh(4, edges=[(0, 1), (1, 2), (2, 3)])
+        one = m.create(0, "water at the church")
+        m.run(300)
+        assert m.converged()
+        m.wipe(0)
+        signer = m.nodes[0].signer
+        for n in range(1, 500):  # signatures are deterministic: find content of each kind
+            signer.seq -= 1
+            other = signer.create(f"kids pod number {n}")
+            if (other.digest < one.digest) == second_is_lower:
+                break
+        assert other.record_id == one.record_id
+        assert (other.digest < one.digest) == second_is_lower
+        m.publish(0, other)
+        m.run(1800)
+        lower = min(one, other, key=lambda r: r.digest)
+        assert all(list(n.engine.records()) == [lower] for n in m.nodes)
+        assert len(set(m.hashes())) == 1
 
 
 def test_digest_fits_one_frame_with_60_origins() -> None:
