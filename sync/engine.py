@@ -11,10 +11,13 @@ sync/api.py). What it does, after DESIGN.md section 4:
 * digests (a 4-byte hash of the vector, its size, and some origins' highest seqs) are
   timed by Trickle: an idle, consistent neighbourhood sends about one short frame an hour;
 * a node that learns it lacks records (wants.py) broadcasts a request for the ranges,
-  naming the neighbours that should answer, each a share of the records; the others stay
-  quiet, so answers neither repeat nor collide, and one broadcast answer repairs every
-  neighbour that missed the same records;
-* a digest that shows its sender behind is answered unasked by a couple of neighbours;
+  naming the neighbours that should answer, each a share of the records, one frame each
+  in turn; the others stay quiet, so answers neither repeat nor collide, and one
+  broadcast answer repairs every neighbour that missed the same records;
+* a digest that shows its sender behind is answered unasked by a couple of neighbours,
+  unless the sender is catching up a whole store;
+* while a neighbour is far behind (a healed partition), records we get by repair are
+  passed on as pushes, so they spread like new ones instead of by requests at every hop;
 * random delays are contention windows sized to the neighbourhood, so the first of n
   candidates fires within about one frame's time and the others hear it in theirs;
 * records are verified with the origin's key before being accepted or relayed;
@@ -111,6 +114,10 @@ class SyncEngine:
         self._request_due: float | None = None
         self._complete_due: float | None = None
         self._last_complete = float("-inf")
+        # Our last request that named answerers for a catch-up (a whole vector or many
+        # gaps), and when its answerers will have had all their turns.
+        self._last_bulk = float("-inf")
+        self._bulk_until = float("-inf")
 
         # What we owe others.
         self._gone_out: dict[int, set[int]] = {}
@@ -127,6 +134,8 @@ class SyncEngine:
 
         # Neighbours whose digests we heard: sender -> (when, their total), to pick answerers.
         self._sources: dict[int, tuple[float, int]] = {}
+        # Neighbours whose last digest showed them far behind us: sender -> when heard.
+        self._behind: dict[int, float] = {}
         self._complete_attempts = 0
         self._last_answered = float("-inf")  # a new record last came in an ANSWER frame
         self._mismatch_reset_at = float("-inf")
@@ -435,7 +444,7 @@ class SyncEngine:
             if not relay:
                 self._last_answered = now
         self._note_exists(rid.origin, rid.seq, now)
-        self._progressed(rid.origin, now)
+        self._progressed(rid.origin, now, answered=not relay)
         if expired:
             return None
         if new_seq:
@@ -446,9 +455,12 @@ class SyncEngine:
             self._changed(rid.origin, now, is_alert(rec.body), news=relay)
             # A repair we did not ask for answered a neighbour that lacked what we lacked:
             # after a partition, the nodes beyond us lack it too, so it spreads like a
-            # push (one relay per cluster) rather than by a request at every hop. What we
-            # asked for ourselves (a node catching up alone) goes no further.
-            if relay or self._wants.attempts(rid.origin) == 0:
+            # push (one relay per cluster) rather than by a request at every hop. So does
+            # one we asked for while some neighbour is far behind us: after a partition
+            # every node has asked, and hop-by-hop requests took more than 12 hours to
+            # carry the other side's records across the simulator's mesh. What a node
+            # catching up alone asked for (its neighbours all ahead) goes no further.
+            if relay or self._wants.attempts(rid.origin) == 0 or self._neighbour_behind(now):
                 self._queue(rec, Reason.RELAY, now)
         return rec
 
@@ -458,8 +470,12 @@ class SyncEngine:
         if held.digest < heard.digest:
             self._queue(held, Reason.ANSWER, now)
 
-    def _progressed(self, origin: int, now: float) -> None:
-        if self._wants.progressed(origin, now):
+    def _neighbour_behind(self, now: float) -> bool:
+        horizon = now - self.config.neighbour_memory
+        return any(heard >= horizon for heard in self._behind.values())
+
+    def _progressed(self, origin: int, now: float, answered: bool = True) -> None:
+        if self._wants.progressed(origin, now, answered):
             self._request_soon(now)
 
     def _note_exists(self, origin: int, seq: int, now: float) -> None:
@@ -474,6 +490,10 @@ class SyncEngine:
 
     def _on_digest(self, frame: DigestFrame, sender: int, now: float) -> None:
         self._sources[sender] = (now, frame.total)
+        if frame.total + self.config.flood_behind <= self._vector.total:
+            self._behind[sender] = now
+        else:
+            self._behind.pop(sender, None)
         if frame.vector_hash == self._vector.digest_hash():
             self._trickle.hear_consistent()
             return
@@ -492,7 +512,10 @@ class SyncEngine:
         # Unasked, only a few of the neighbours answer (hidden from one another, all of
         # them would collide); the sender's own request covers the rest.
         chance = self.config.unasked_answerers / max(self._neighbour_count(now), 1)
-        answering = self._rng.random() < chance
+        # Nor to a node holding less than half of what we hold: it is catching up a whole
+        # store and its requests name who answers, in turns; unasked answers collided with
+        # those turns (a wiped node's neighbours queued 770 records unasked in the simulator).
+        answering = 2 * frame.total >= self._vector.total and self._rng.random() < chance
         for origin, seq in frame.entries:
             if self._keys(origin) is None:
                 continue
@@ -519,17 +542,35 @@ class SyncEngine:
             self._complete_due = now + self._draw(self.config.request_delay)
 
     def _bulk_quiet_at(self) -> float:
-        """When answers to our last request for a whole vector count as finished: that
-        long after the request or the last new record answered since (-inf: no such
-        request). Pushes do not count: new posts keep coming whether or not anyone
-        answers, and holding gap requests back for them delayed repairs (simulator)."""
-        if self._last_complete == float("-inf"):
+        """When answers to our last catch-up request (a whole vector, or many gaps with
+        named answerers) count as finished: that long after the request or the last new
+        record answered since (-inf: no such request). Pushes do not count: new posts keep
+        coming whether or not anyone answers, and holding gap requests back for them
+        delayed repairs (simulator)."""
+        if self._last_bulk == float("-inf"):
             return float("-inf")
-        return max(self._last_answered, self._last_complete) + self.config.bulk_idle
+        quiet = max(self._last_answered, self._last_bulk) + self.config.bulk_idle
+        # Answers to others' requests and unasked ones count as answered too: bounded by
+        # the turns of our answerers, or they could hold our requests back for an hour
+        # (a wiped node in the simulator asked 8 times in its first 5 hours back).
+        return min(quiet, self._bulk_until)
+
+    def _bulk_started(self, now: float, answerers: int, records: int | None = None) -> None:
+        """A catch-up request went out, naming ``answerers``, for about ``records``
+        records (None: a whole vector, as many as they will send)."""
+        cfg = self.config
+        count = max(answerers, 1)
+        turns = cfg.answer_limit
+        if records is not None:
+            turns = min(turns, -(-records // count))
+        self._last_bulk = now
+        # Two spare turns each: answers are held back by a busy channel or budget.
+        self._bulk_until = now + (turns + 2) * self._turn_stride(count)
 
     def _bulk_in_progress(self, now: float) -> bool:
-        """Answers to our last request for a whole vector are still coming in: asking
-        again now would only make neighbours send what is already on its way."""
+        """Answers to our last catch-up request are still coming in: asking again now
+        would only make neighbours send what is already on its way, and their answers
+        would collide with the turns the named answerers take."""
         return now < self._bulk_quiet_at()
 
     def _on_request(self, frame: RequestFrame, now: float) -> None:
@@ -549,8 +590,8 @@ class SyncEngine:
             if self.node_id not in frame.answerers:
                 return  # others were asked
             share = (frame.answerers.index(self.node_id), len(frame.answerers))
-            # Named: no neighbour competes for these records, so no contention window.
-            due = now + self._rng.uniform(0.0, self.config.answer_slot)
+            # Named: each answerer has its turn, see _answer_turns.
+            due = now + share[0] * self.config.answer_turn
         else:
             due = now + self._contend(self.config.answer_slot, now)
         if self._budget.available_at(now, FULL_FRAME_AIRTIME, Share.BULK) > due + (
@@ -571,10 +612,35 @@ class SyncEngine:
         # The most useful first, and no more than one exchange's worth: the requester asks
         # again for the rest, so no neighbour builds a backlog it would send for hours.
         found.sort(key=self._rank)
-        for rec in found[: self.config.answer_limit]:
-            self._queue(rec, Reason.ANSWER, now, due)
+        found = found[: self.config.answer_limit]
+        if share is None:
+            for rec in found:
+                self._queue(rec, Reason.ANSWER, now, due)
+        else:
+            for rec, turn in zip(found, self._answer_turns(now, share), strict=False):
+                self._queue(rec, Reason.ANSWER, now, turn)
         if found or gone:
             self.stats.requests_answered += 1
+
+    def _answer_turns(self, now: float, share: tuple[int, int]) -> Iterator[float]:
+        """When each of our records answering a request that named ``share[1]`` answerers
+        goes: the answerers take turns in the order the request named them, one frame each
+        per turn, so their answers follow one another at the requester instead of
+        colliding there (the answerers of a node catching up are often hidden from one
+        another, and listen-before-talk cannot keep them apart)."""
+        index, count = share
+        stride = self._turn_stride(count)
+        first = now + index * self.config.answer_turn
+        step = 0
+        while True:
+            yield first + step * stride
+            step += 1
+
+    def _turn_stride(self, answerers: int) -> float:
+        """Time between an answerer's turns when ``answerers`` take turns. Our own answer
+        frames are paced by answer_gap too: a round must leave room for it."""
+        cfg = self.config
+        return max(answerers * cfg.answer_turn, cfg.answer_gap[1] + FULL_FRAME_AIRTIME)
 
     def _answer(
         self,
@@ -788,7 +854,10 @@ class SyncEngine:
             return None
         ranges: list[SeqRange] = []
         asked: list[int] = []
-        size = 2
+        # Room for the answerers' ids, should the request name them: without it a request
+        # for many gaps went out in two fragments (lost whole when one of them is).
+        size = 3 + frames.ORIGIN_BYTES * self.config.complete_answerers
+        seqs = 0  # about how many records we ask for
         later: float | None = None
         for origin in sorted(self._wants.wanting):
             runs = self._wants.ranges(origin)
@@ -806,6 +875,8 @@ class SyncEngine:
             ranges += runs
             size += need
             asked.append(origin)
+            through = self._wants.highest_existing(origin)
+            seqs += sum(r.length or max(through - r.first + 1, 1) for r in runs)
         if not ranges:
             self._request_due = later
             return None
@@ -816,6 +887,8 @@ class SyncEngine:
             retry = min(now + self._wants.retry(origin) for origin in asked)
             self._request_due = retry if later is None else min(later, retry)
             self.stats.requests_sent += 1
+            if many and answerers:
+                self._bulk_started(now, len(answerers), seqs)
 
         # A retry asks other neighbours than the attempt before.
         attempt = max(self._wants.attempts(origin) for origin in asked)
@@ -877,6 +950,7 @@ class SyncEngine:
         def commit() -> None:
             self._complete_due = None
             self._last_complete = now
+            self._bulk_started(now, len(answerers))
             self._complete_attempts += 1
             self._wants.covered(self._wants.wanting, now)
             self.stats.requests_sent += 1

@@ -537,7 +537,8 @@ def test_one_request_gets_a_bounded_answer_most_useful_first() -> None:
 
 
 def test_answers_stop_at_the_bulk_share_while_pushes_still_go() -> None:
-    cfg = SyncConfig(budget_share=0.01, answer_limit=200)  # 36 s, ordinary 28.8, bulk 17.28
+    # 36 s, ordinary 28.8, bulk 17.28
+    cfg = SyncConfig(budget_share=0.01, bulk_share=0.6, answer_limit=200)
     a = engine(config=cfg)
     a.load(A.create(f"an offer with a few words, number {i}") for i in range(60))
     a.handle_timer(0.0)
