@@ -37,16 +37,30 @@ class SyncConfig:
     # Trickle (RFC 6206) for digests. Imax one hour with k = 1: an idle radio neighbourhood
     # sends about one 0.48 s digest an hour in all, a little more with loss (a node that
     # missed the digest sends its own); the simulator's idle 20-node clique measured
-    # 0.95 s an hour. New data and mismatches reset the interval to ``trickle_reset``
-    # (one minute): the neighbourhood compares digests within a minute, so a node that
-    # missed a push learns of it at once; the intervals then double back to Imax in 7
-    # steps (60 s .. 3600 s), about 7 digests, 3.3-8.5 s of airtime, per burst of new data.
-    # Only a new alert, and a new or wiped node starting, go down to Imin, so that a
-    # neighbour that missed the alert hears a digest within 10-20 s.
+    # 0.95 s an hour. A mismatch that the digest's listed origins do not explain resets
+    # the interval to ``trickle_reset`` (one minute), and the intervals then double back
+    # to Imax in 7 steps (60 s .. 3600 s). A new record is announced instead: one interval
+    # of ``trickle_reset``, so that the neighbourhood compares digests within a minute and
+    # a node that missed the push learns of it, then back to the interval it interrupted.
+    # Doubling back up after every new record cost about 7 digests, 3.3-8.5 s of airtime,
+    # per record: in the simulator's 20-node clique at 20 % loss (15 changes an hour),
+    # digests took 998 of the 3114 s the engine spent in 25 h. Only a new alert, and a new
+    # or wiped node starting, go down to Imin and double up from there, so that a
+    # neighbour that missed the alert hears a digest within 10-20 s and again soon after.
     trickle_imin: float = 20.0
     trickle_imax: float = 3600.0
     trickle_k: int = 1
     trickle_reset: float = 60.0
+    # Of the neighbours that receive a pushed record, about this many (each with probability
+    # announcers / neighbours heard) announce it with a digest; its creator always does.
+    # Every receiver announcing made each neighbourhood send a burst of digests per record,
+    # most of them repeats (Trickle's k = 1 suppression fails whenever a digest is lost).
+    # Measured in the simulator (S2, 25 h, with the one-interval announcement above): all
+    # receivers announcing, 6353 s of digests and a p99 of 5.2 min for a new entry to reach
+    # every node; 2 announcers, 4593 s and 7.9 min (slowest entry 14.5 min); 1 announcer,
+    # 4000 s and 9.9 min, but its slowest entry took 20.8 min and withdrawals 16.8 min at
+    # p99 (the goal is 15 min at p99 for new entries).
+    news_announcers: float = 2.0
     # After a mismatch has reset Trickle, further mismatches do not for this long.
     mismatch_hold: float = 600.0
     # A record new to us, heard in a PUSH frame, is passed on after a random delay unless
@@ -60,7 +74,11 @@ class SyncConfig:
     # plus the radio's listen-before-talk backoff. Fixed windows made every neighbour of a
     # requester answer within the same few seconds; hidden from one another, their answers
     # collided at the requester, round after round (seen in the mesh simulator).
-    relay_slot: float = 2.0
+    # Relays use two slots per neighbour: a relay that falls due while the first one is
+    # still on air goes out too (it is with the radio by then), and with one slot the
+    # simulator's loss-free 20-node clique sent 1.9 relays per record where one suffices;
+    # with two, S1's airtime fell 0.5-11 % (by loss) and S2's stayed the same.
+    relay_slot: float = 4.0
     alert_relay_slot: float = 1.0
     answer_slot: float = 2.0
     # Answerers named in a request take turns of this length, one frame each, in the
@@ -154,7 +172,7 @@ class SyncConfig:
         positive = ("request_retry", "complete_retry", "digest_recent_window",
                     "reassembly_timeout", "relay_slot", "alert_relay_slot", "answer_slot",
                     "answer_turn", "neighbour_memory", "source_memory", "unasked_answerers",
-                    "bulk_idle", "answer_ttl", "mismatch_hold")
+                    "bulk_idle", "answer_ttl", "mismatch_hold", "news_announcers")
         for name in positive:
             if getattr(self, name) <= 0:
                 raise UsageError(f"{name} must be positive")

@@ -10,6 +10,8 @@ sync/api.py). What it does, after DESIGN.md section 4:
   relayed after a random delay unless neighbours were heard relaying it;
 * digests (a 4-byte hash of the vector, its size, and some origins' highest seqs) are
   timed by Trickle: an idle, consistent neighbourhood sends about one short frame an hour;
+  a new record is announced by one digest from its creator and from a few of the nodes
+  that heard it, within a minute, and then the long interval goes on;
 * a node that learns it lacks records (wants.py) broadcasts a request for the ranges,
   naming the neighbours that should answer, each a share of the records, one frame each
   in turn; the others stay quiet, so answers neither repeat nor collide, and one
@@ -275,13 +277,22 @@ class SyncEngine:
 
     def _changed(self, origin: int, now: float, alert: bool, news: bool = True) -> None:
         """New seqs of ``origin`` are known; ``news``: Trickle's "new data" event (RFC 6206
-        rule 6), with a new alert going down to Imin."""
+        rule 6). A new alert resets Trickle to Imin; other news is announced by one digest
+        within ``trickle_reset``, after which the interval it interrupted goes on."""
         self._recent[origin] = now
         self._recent.move_to_end(origin)
         while len(self._recent) > max(self.config.digest_recent_entries, 1) * 4:
             self._recent.popitem(last=False)
-        if news:
-            self._trickle.hear_inconsistent(now, None if alert else self.config.trickle_reset)
+        if news and alert:
+            self._trickle.hear_inconsistent(now)
+        elif news:
+            self._trickle.announce(now, self.config.trickle_reset)
+
+    def _announces(self, now: float) -> bool:
+        """Whether this node is one of the few in its neighbourhood to announce a pushed
+        record it received (see SyncConfig.news_announcers)."""
+        chance = self.config.news_announcers / max(self._neighbour_count(now), 1)
+        return self._rng.random() < chance
 
     def _rank(self, rec: SignedRecord) -> Rank:
         local = rec.body.zone_id in self.config.local_zones
@@ -448,11 +459,13 @@ class SyncEngine:
         if expired:
             return None
         if new_seq:
-            # A pushed record is news the neighbourhood may have missed: Trickle resets. A
+            # A pushed record is news the neighbourhood may have missed: a few of the nodes
+            # that heard it announce it with a digest soon (all of them, for an alert). A
             # repair is not: we asked for it and neighbours heard the same answer; counting
             # repairs as news kept every digest interval at its shortest through a long
             # catch-up, and the digests ate the budget the answers needed (simulator).
-            self._changed(rid.origin, now, is_alert(rec.body), news=relay)
+            alert = is_alert(rec.body)
+            self._changed(rid.origin, now, alert, news=relay and (alert or self._announces(now)))
             # A repair we did not ask for answered a neighbour that lacked what we lacked:
             # after a partition, the nodes beyond us lack it too, so it spreads like a
             # push (one relay per cluster) rather than by a request at every hop. So does
@@ -497,15 +510,8 @@ class SyncEngine:
         if frame.vector_hash == self._vector.digest_hash():
             self._trickle.hear_consistent()
             return
-        if now >= self._mismatch_reset_at + self.config.mismatch_hold:
-            # One reset per hold time: once a difference is found, requests repair it; more
-            # digests would only repeat it (a long catch-up otherwise kept every node's
-            # digests at the shortest interval).
-            self._trickle.hear_inconsistent(now, self.config.trickle_reset)
-            self._mismatch_reset_at = now
-        # Our next digests list a rotating window of origins, so the difference is found.
-        self._window_until = now + 2 * self.config.trickle_reset
         explained = 0
+        behind = 0  # seqs the sender lacks, on the origins it listed
         # Everything one frame makes us answer becomes ready at once, so it leaves in
         # priority order.
         due = now + self._contend(self.config.answer_slot, now)
@@ -520,6 +526,7 @@ class SyncEngine:
             if self._keys(origin) is None:
                 continue
             ours = self._vector.highest(origin)
+            behind += max(ours - seq, 0)
             if seq > ours:
                 self._note_exists(origin, seq, now)
                 explained += seq - ours
@@ -532,6 +539,20 @@ class SyncEngine:
         if frame.total - explained > self._vector.total:
             # The sender holds more than the listed origins explain: ask with our whole vector.
             self._schedule_complete(now)
+        if (explained or behind) and frame.total - explained + behind == self._vector.total:
+            # The listed origins show the whole difference (a missed push, most often): a
+            # request or an answer repairs it, and more digests would only repeat it. A
+            # node far behind (wiped, or back after days) still makes its neighbours'
+            # digests come sooner, to learn whom to ask.
+            return
+        if now >= self._mismatch_reset_at + self.config.mismatch_hold:
+            # One reset per hold time: once a difference is found, requests repair it; more
+            # digests would only repeat it (a long catch-up otherwise kept every node's
+            # digests at the shortest interval).
+            self._trickle.hear_inconsistent(now, self.config.trickle_reset)
+            self._mismatch_reset_at = now
+        # Our next digests list a rotating window of origins, so the difference is found.
+        self._window_until = now + 2 * self.config.trickle_reset
 
     def _schedule_complete(self, now: float) -> None:
         if (

@@ -8,6 +8,10 @@ Rules (numbers as in RFC 6206 section 4.2):
   6.   an inconsistent transmission (or an event such as new data) resets I to Imin and
        starts a new interval, unless I already is Imin.
 Imin and Imax are in seconds here (not a count of doublings).
+
+Beyond the RFC, ``announce`` inserts one short interval and then resumes the interval it
+interrupted, for events that need one prompt transmission rather than a new sequence of
+doublings.
 """
 
 from __future__ import annotations
@@ -33,6 +37,8 @@ class Trickle:
         self._t = 0.0
         self._fired = True
         self._running = False
+        # After an announcement: the interval to go back to when the short one ends.
+        self._resume: float | None = None
 
     @property
     def running(self) -> bool:
@@ -45,6 +51,7 @@ class Trickle:
     def start(self, now: float, interval: float | None = None) -> None:
         """Start (or restart) with the given interval, Imin by default."""
         self.interval = min(max(interval or self.imin, self.imin), self.imax)
+        self._resume = None
         self._running = True
         self._begin(now)
 
@@ -71,7 +78,10 @@ class Trickle:
             end = self._start + self.interval
             if now < end:
                 return transmit
-            self.interval = min(self.interval * 2, self.imax)
+            if self._resume is not None:
+                self.interval, self._resume = self._resume, None
+            else:
+                self.interval = min(self.interval * 2, self.imax)
             # A driver that comes back after a long pause starts afresh rather than
             # replaying every interval it missed.
             self._begin(end if now < end + self.imax else now)
@@ -87,4 +97,23 @@ class Trickle:
             self.start(now, target)
         elif self.interval > target:
             self.interval = target
+            self._resume = None
             self._begin(now)
+        elif self._resume is not None and self.interval == target:
+            # Inside an announcement of the same length: keep it, but double afterwards.
+            self._resume = None
+
+    def announce(self, now: float, interval: float) -> None:
+        """One interval of ``interval`` seconds (at least Imin) starting now, then back to the
+        interval this one interrupted instead of doubling up from the short one. Nothing
+        changes when the current interval is no longer."""
+        target = min(max(interval, self.imin), self.imax)
+        if not self._running:
+            self.start(now, target)
+            return
+        if self.interval <= target:
+            return
+        resume = self.interval if self._resume is None else self._resume
+        self.interval = target
+        self._begin(now)
+        self._resume = resume

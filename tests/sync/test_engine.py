@@ -552,3 +552,78 @@ def test_answers_stop_at_the_bulk_share_while_pushes_still_go() -> None:
     rec = A.create("new post")
     a.add_local(rec, 1000.0)
     assert [r for p in drain(a, 1000.0) for r in records_in(p)] == [rec.raw]
+
+
+
+def run_engine(e: SyncEngine, start: float, until: float) -> list[bytes]:
+    """Frames ``e`` sends from ``start`` to ``until``, jumping from deadline to deadline."""
+    sent = drain(e, start)
+    now = start
+    while (due := e.next_deadline()) is not None and due <= until:
+        now = max(now, due)
+        e.handle_timer(now)
+        sent += drain(e, now)
+    return sent
+
+
+def digests(sent: list[bytes]) -> int:
+    return sum(1 for p in sent if p[0] == frames.header(FrameType.DIGEST))
+
+
+def settled(seed: int, neighbours: int) -> tuple[SyncEngine, float, Signer]:
+    """A node that has held one record for hours (Trickle at Imax) and has heard
+    ``neighbours`` others, all consistent with it; and the signer of that record."""
+    signer = Signer(110)
+    first = signer.create("first post")
+    keys = {signer.origin: signer.public_key}
+    e = SyncEngine(keys.get, random.Random(seed))
+    e.load([first])
+    twin = SyncEngine(keys.get, random.Random(seed + 1000))
+    twin.load([first])
+    now = 4 * 3600.0
+    run_engine(e, 0.0, now)
+    same = encode(twin.digest_frame(now))
+    for i in range(neighbours):
+        e.receive(same, 500 + i, now)
+    return e, now, signer
+
+
+def test_a_push_is_announced_by_a_few_of_the_nodes_that_heard_it() -> None:
+    window = SyncConfig().trickle_reset
+    announced = {}
+    for neighbours in (1, 20):
+        count = 0
+        for seed in range(100):
+            e, now, signer = settled(seed, neighbours)
+            e.receive(encode(RecordsFrame((signer.create("second post").raw,))), 500, now)
+            count += digests(run_engine(e, now, now + window)) > 0
+        announced[neighbours] = count
+    # With one neighbour (the sender), every receiver announces; with 20, about
+    # news_announcers / 20 of them (10 of 100, and the few whose hourly digest fell due).
+    assert announced[1] == 100
+    assert 3 <= announced[20] <= 25
+
+
+def test_after_an_announcement_digests_go_back_to_the_long_interval() -> None:
+    for seed in range(10):
+        e, now, signer = settled(seed, 1)
+        e.add_local(signer.create("second post"), now)
+        first = run_engine(e, now, now + 60.0)
+        rest = run_engine(e, now + 60.0, now + 3600.0)
+        # The announcement within a minute and, in the interval it interrupted (Imax), at
+        # most one more; doubling up from one minute would send about six.
+        assert digests(first) == 1 and digests(rest) <= 1
+
+
+def test_a_difference_the_listed_origins_show_does_not_restart_digests() -> None:
+    for seed in range(20):
+        e, now, signer = settled(seed, 1)
+        shown = frames.DigestFrame(b"\x00\x00\x00\x01", 2, (frames.DigestEntry(signer.origin, 2),))
+        e.receive(encode(shown), 600, now)
+        sent = run_engine(e, now, now + 60.0)
+        assert any(p[0] == frames.header(FrameType.REQUEST) for p in sent)  # asks for seq 2
+        assert digests(sent) == 0
+        e, now, _ = settled(seed, 1)
+        hidden = frames.DigestFrame(b"\x00\x00\x00\x01", 1, ())
+        e.receive(encode(hidden), 600, now)
+        assert digests(run_engine(e, now, now + 60.0)) == 1  # compare digests within a minute

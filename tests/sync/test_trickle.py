@@ -71,3 +71,60 @@ def test_bad_parameters_are_refused() -> None:
         Trickle(10, 5, 1, random.Random())
     with pytest.raises(UsageError):
         Trickle(1, 5, 0, random.Random())
+
+
+def test_an_announcement_is_one_short_interval_then_the_interrupted_one() -> None:
+    t = Trickle(10, 1000, 1, random.Random(5))
+    t.start(0.0, 1000)
+    t.announce(100.0, 60)
+    assert t.interval == 60 and t.interval_start == 100.0
+    # One send in [130, 160), then the 1000 s interval again from 160 (no 120, 240, ...).
+    first = run_from(t, 100.0, 159.0)
+    assert len(first) == 1 and 130.0 <= first[0] < 160.0
+    second = run_from(t, 160.0, 1159.0)
+    assert t.interval == 1000 and t.interval_start == 160.0
+    assert len(second) == 1 and 660.0 <= second[0] < 1160.0
+
+
+def test_announcing_again_keeps_the_interval_to_resume() -> None:
+    t = Trickle(10, 1000, 1, random.Random(6))
+    t.start(0.0, 1000)
+    t.announce(100.0, 60)
+    t.announce(120.0, 60)  # already that short: nothing changes
+    assert t.interval_start == 100.0
+    t.announce(150.0, 30)  # shorter: restarts, still resuming 1000 afterwards
+    run_from(t, 150.0, 200.0)
+    assert t.interval == 1000
+
+
+def test_an_announcement_does_not_lengthen_a_short_interval() -> None:
+    t = Trickle(10, 1000, 1, random.Random(7))
+    t.start(0.0)  # Imin
+    t.announce(1.0, 60)
+    assert t.interval == 10 and t.interval_start == 0.0
+
+
+def test_an_inconsistency_during_an_announcement_doubles_up_again() -> None:
+    t = Trickle(10, 1000, 1, random.Random(8))
+    t.start(0.0, 1000)
+    t.announce(100.0, 60)
+    t.hear_inconsistent(110.0, 60)  # same length: kept, but Trickle doubles from here
+    assert t.interval_start == 100.0
+    run_from(t, 110.0, 170.0)
+    assert t.interval == 120
+    t.announce(300.0, 60)
+    t.hear_inconsistent(301.0)  # an alert: Imin, then doubling
+    assert t.interval == 10
+    run_from(t, 301.0, 320.0)
+    assert t.interval == 20
+
+
+def run_from(t: Trickle, start: float, until: float) -> list[float]:
+    """Like ``run``, from ``start``."""
+    sent = []
+    now = start
+    while now <= until:
+        if t.advance(now):
+            sent.append(now)
+        now += 1.0
+    return sent
