@@ -229,7 +229,7 @@ class _Tracker:
     first_cover: dict[RecordId, dict[int, float]] = field(default_factory=dict)
     rejoined_at: dict[int, float] = field(default_factory=dict)
     rejoin_pending: dict[int, set[RecordId]] = field(default_factory=dict)
-    rejoin_times: list[float] = field(default_factory=list)
+    rejoin_times: list[tuple[RecordId, float]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.pending = [{} for _ in range(self.nodes)]
@@ -273,7 +273,7 @@ class _Tracker:
             again = self.rejoin_pending.get(node)
             if again is not None and rid in again:
                 again.discard(rid)
-                self.rejoin_times.append(now - self.rejoined_at[node])
+                self.rejoin_times.append((rid, now - self.rejoined_at[node]))
         if keep:
             self.pending[node][eid] = keep
         else:
@@ -560,8 +560,12 @@ class Simulation:
         convergence = {a: Percentiles.of(v) for a, v in by_action.items()}
         rejoin = None
         if self.tracker.rejoined_at:
-            missing = sum(len(s) for s in self.tracker.rejoin_pending.values())
-            rejoin = Percentiles.of(self.tracker.rejoin_times + [math.inf] * missing)
+            # Over the records the wiped node was owed: those of entries live at the end.
+            entry_of = {rec.record_id: rec.entry_id for rec in self.all_records}
+            times = [t for rid, t in self.tracker.rejoin_times if entry_of[rid] in live]
+            missing = sum(1 for pending in self.tracker.rejoin_pending.values()
+                          for rid in pending if entry_of[rid] in live)
+            rejoin = Percentiles.of(times + [math.inf] * missing)
 
         stats = [r.stats() for r in mesh.radios]
         shares = [mesh.worst_hour_share(i) for i in range(sc.nodes)]
