@@ -10,6 +10,9 @@ or tags go on air.
   PUSH / ANSWER  (varint length | signed record)+      new records (relay them) / repairs
   FRAGMENT       fragment (see fragment.py) of a frame longer than the MTU
   DIGEST         hash (4) | varint total | (origin | varint seq)*
+  NEIGHBOURS     a DIGEST that also carries its sender's neighbours: hash (4) | varint total |
+                 count (1) | short id (2) * count | (origin | varint seq)*  short ids: the
+                 low 16 bits of the radio ids the sender hears, strictly ascending
   REQUEST        flags (1) | [count (1) | answerer (4) * count] | (origin | varint first |
                  varint length)*  length 0: to the end
   GONE           (origin | varint first | varint length)*  length >= 1
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import IntEnum
+from itertools import pairwise
 from typing import NamedTuple
 
 from .errors import DecodeError, UsageError
@@ -36,6 +40,11 @@ _MAX_VARINT_BYTES = 5  # a uint32 needs at most 5 LEB128 bytes
 REQUEST_COMPLETE = 0x01  # flag: origins not listed are unknown to the requester, send them all
 REQUEST_ANSWERERS = 0x02  # flag: the radio ids of the nodes asked to answer follow
 MAX_ANSWERERS = 8
+# A neighbour list names at most this many radios: enough for a dense neighbourhood, and it
+# bounds what one forged list can claim (see sync/neighbours.py).
+MAX_NEIGHBOUR_IDS = 64
+SHORT_ID_BYTES = 2
+SHORT_ID_MASK = 0xFFFF
 
 
 class FrameType(IntEnum):
@@ -45,6 +54,7 @@ class FrameType(IntEnum):
     DIGEST = 4
     REQUEST = 5
     GONE = 6
+    NEIGHBOURS = 7  # a digest with its sender's neighbour list
 
 
 def header(kind: FrameType) -> int:
@@ -85,9 +95,18 @@ class FragmentFrame:
 
 @dataclass(frozen=True)
 class DigestFrame:
+    """``neighbours``: short ids (``short_id``) of the radios the sender hears, ascending;
+    None: not carried in this digest (an empty tuple says it hears nobody)."""
+
     vector_hash: bytes
     total: int
     entries: tuple[DigestEntry, ...] = ()
+    neighbours: tuple[int, ...] | None = None
+
+
+def short_id(radio_id: int) -> int:
+    """A radio id as neighbour lists carry it: its low 16 bits."""
+    return radio_id & SHORT_ID_MASK
 
 
 @dataclass(frozen=True)
@@ -222,8 +241,19 @@ def encode(frame: Frame) -> bytes:
     elif isinstance(frame, DigestFrame):
         if len(frame.vector_hash) != HASH_BYTES:
             raise UsageError(f"digest hash must be {HASH_BYTES} bytes")
-        out.append(header(FrameType.DIGEST))
+        listed = frame.neighbours
+        out.append(header(FrameType.DIGEST if listed is None else FrameType.NEIGHBOURS))
         out += frame.vector_hash + varint(frame.total)
+        if listed is not None:
+            if len(listed) > MAX_NEIGHBOUR_IDS:
+                raise UsageError(f"at most {MAX_NEIGHBOUR_IDS} neighbours")
+            if any(not 0 <= i <= SHORT_ID_MASK for i in listed) or any(
+                a >= b for a, b in pairwise(listed)
+            ):
+                raise UsageError("neighbours must be distinct 16-bit ids, ascending")
+            out.append(len(listed))
+            for short in listed:
+                out += short.to_bytes(SHORT_ID_BYTES, "big")
         for entry in frame.entries:
             out += _origin(entry.origin) + varint(_positive(entry.seq))
     elif isinstance(frame, RequestFrame):
@@ -273,9 +303,12 @@ def decode(payload: bytes) -> Frame:
         if len(payload) < 2:
             raise DecodeError("empty fragment frame")
         return FragmentFrame(payload[1:])
-    if kind == FrameType.DIGEST:
+    if kind in (FrameType.DIGEST, FrameType.NEIGHBOURS):
         vector_hash = reader.take(HASH_BYTES)
         total = reader.varint()
+        neighbours: tuple[int, ...] | None = None
+        if kind == FrameType.NEIGHBOURS:
+            neighbours = _neighbour_ids(reader)
         entries: list[DigestEntry] = []
         while not reader.done():
             origin = reader.origin()
@@ -283,7 +316,7 @@ def decode(payload: bytes) -> Frame:
             if seq == 0:
                 raise DecodeError("digest entry with seq 0")
             entries.append(DigestEntry(origin, seq))
-        return DigestFrame(vector_hash, total, tuple(entries))
+        return DigestFrame(vector_hash, total, tuple(entries), neighbours)
     if kind == FrameType.REQUEST:
         flags = reader.take(1)[0]
         if flags & ~(REQUEST_COMPLETE | REQUEST_ANSWERERS):
@@ -307,6 +340,25 @@ def decode(payload: bytes) -> Frame:
     if not gone:
         raise DecodeError("gone frame without ranges")
     return GoneFrame(tuple(gone))
+
+
+def _neighbour_ids(reader: _Reader) -> tuple[int, ...]:
+    count = reader.take(1)[0]
+    if count > MAX_NEIGHBOUR_IDS:
+        raise DecodeError(f"{count} neighbours")
+    raw = reader.take(SHORT_ID_BYTES * count)
+    ids = tuple(
+        int.from_bytes(raw[i : i + SHORT_ID_BYTES], "big")
+        for i in range(0, len(raw), SHORT_ID_BYTES)
+    )
+    if any(a >= b for a, b in pairwise(ids)):
+        raise DecodeError("neighbour ids not strictly ascending")
+    return ids
+
+
+def neighbours_size(count: int) -> int:
+    """Bytes a neighbour list of ``count`` ids adds to a digest."""
+    return 1 + SHORT_ID_BYTES * count
 
 
 def _records(payload: bytes) -> tuple[bytes, ...]:

@@ -9,7 +9,7 @@ thousands of answers does not make each frame cost a scan.
 from __future__ import annotations
 
 import heapq
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import IntEnum
 
 from meshaid.protocol.record import RecordId, SignedRecord
@@ -31,6 +31,8 @@ class Item:
     rank: Rank
     alert: bool
     heard: int = 0  # copies of the record heard on air while it waited
+    heard_from: set[int] = field(default_factory=set)  # radios those copies came from
+    prunable: bool = True  # a relay that copies heard later may make needless
     token: int = 0
     ready: bool = False
 

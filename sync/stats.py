@@ -22,6 +22,7 @@ class SyncStats:
     records_pruned: int = 0
     equivocations: int = 0  # second, different records for one (origin, seq): evidence
     relays_suppressed: int = 0
+    relays_pruned: int = 0  # every neighbour of ours had heard a copy (neighbours.py)
     answers_suppressed: int = 0
     requests_sent: int = 0
     requests_suppressed: int = 0  # a neighbour asked first

@@ -35,6 +35,9 @@ any_frame = st.one_of(
         st.binary(min_size=4, max_size=4),
         st.integers(0, 2**32 - 1),
         st.lists(st.builds(DigestEntry, origins, seqs), max_size=20).map(tuple),
+        st.none() | st.sets(st.integers(0, 0xFFFF), max_size=frames.MAX_NEIGHBOUR_IDS).map(
+            lambda ids: tuple(sorted(ids))
+        ),
     ),
     st.builds(
         RequestFrame,
@@ -138,3 +141,37 @@ def test_size_helpers_match_the_encoding() -> None:
     assert frames.digest_entry_size(entry) == len(encode(DigestFrame(bytes(4), 0, (entry,)))) - 6
     assert frames.range_size(rng) == len(encode(RequestFrame((rng,)))) - 2
     assert frames.record_item_size(200) == len(encode(RecordsFrame((bytes(200),)))) - 1
+
+
+def test_a_digest_with_a_neighbour_list_is_its_own_frame_type() -> None:
+    plain = DigestFrame(b"\x01\x02\x03\x04", 300, (DigestEntry(9, 4),))
+    listed = DigestFrame(plain.vector_hash, 300, plain.entries, (0x0002, 0x1001, 0xFFFF))
+    assert encode(plain)[0] & 0x0F == FrameType.DIGEST
+    payload = encode(listed)
+    assert payload[0] & 0x0F == FrameType.NEIGHBOURS
+    # hash, total (2 varint bytes), count, three short ids, then the entry
+    assert payload[7:14] == bytes([3, 0x00, 0x02, 0x10, 0x01, 0xFF, 0xFF])
+    assert len(payload) == len(encode(plain)) + frames.neighbours_size(3)
+    assert decode(payload) == listed
+    empty = DigestFrame(plain.vector_hash, 0, (), ())
+    assert decode(encode(empty)) == empty  # "I hear nobody" is not "no list"
+
+
+def test_neighbour_lists_must_be_short_ascending_and_16_bit() -> None:
+    h = bytes(4)
+    for bad in [(2, 1), (1, 1), (0x10000,), tuple(range(frames.MAX_NEIGHBOUR_IDS + 1))]:
+        with pytest.raises(UsageError):
+            encode(DigestFrame(h, 0, (), bad))
+    head = bytes([frames.header(FrameType.NEIGHBOURS)]) + h + b"\x00"
+    for body in [
+        bytes([2, 0, 5, 0, 5]),  # repeated id
+        bytes([2, 0, 6, 0, 5]),  # descending
+        bytes([2, 0, 6]),  # ends inside the list
+        bytes([frames.MAX_NEIGHBOUR_IDS + 1]) + bytes(2 * (frames.MAX_NEIGHBOUR_IDS + 1)),
+    ]:
+        with pytest.raises(DecodeError):
+            decode(head + body)
+
+
+def test_a_short_id_is_the_low_16_bits_of_a_radio_id() -> None:
+    assert frames.short_id(0xDEADBEEF) == 0xBEEF

@@ -567,7 +567,8 @@ def run_engine(e: SyncEngine, start: float, until: float) -> list[bytes]:
 
 
 def digests(sent: list[bytes]) -> int:
-    return sum(1 for p in sent if p[0] == frames.header(FrameType.DIGEST))
+    kinds = (frames.header(FrameType.DIGEST), frames.header(FrameType.NEIGHBOURS))
+    return sum(1 for p in sent if p[0] in kinds)
 
 
 def settled(seed: int, neighbours: int) -> tuple[SyncEngine, float, Signer]:
@@ -627,3 +628,109 @@ def test_a_difference_the_listed_origins_show_does_not_restart_digests() -> None
         hidden = frames.DigestFrame(b"\x00\x00\x00\x01", 1, ())
         e.receive(encode(hidden), 600, now)
         assert digests(run_engine(e, now, now + 60.0)) == 1  # compare digests within a minute
+
+
+def _swap_digests(m: SimpleNamespace, net: SimpleNamespace) -> None:
+    """Every node's digest, neighbour list included, reaches each of its neighbours."""
+    for node in m.nodes:
+        payload = encode(node.engine.digest_frame(m.now))
+        for other in sorted(m.neighbours[node.index]):
+            m.nodes[other].engine.receive(payload, net.radio_id(node.index), m.now)
+
+
+def _learn_neighbours(m: SimpleNamespace, net: SimpleNamespace) -> tuple[list[int], list[int]]:
+    """A neighbour memory of listening (pruning starts after it), a record pushed (lists
+    go in digests only while records are), then two rounds of digests: the first teaches
+    who hears whom, the second their lists. Returns each node's relays and pruned relays
+    so far."""
+    m.run(3650.0)
+    m.create(0, "warm-up")
+    m.run(60.0)
+    for _ in range(2):
+        _swap_digests(m, net)
+    return _relay_counts(m)
+
+
+def _relay_counts(m: SimpleNamespace) -> tuple[list[int], list[int]]:
+    relays = [n.engine.stats.records_sent["relay"] for n in m.nodes]
+    return relays, [n.engine.stats.relays_pruned for n in m.nodes]
+
+
+@pytest.mark.parametrize("pruning", [True, False])
+def test_relays_that_would_reach_nobody_new_are_pruned(
+    net: SimpleNamespace, pruning: bool
+) -> None:
+    # 0, 1, 2 and 3 all hear one another; 4 hears only 3. A push from 0 reached everyone
+    # but 4: only 3's relay is of use.
+    edges = [(0, 1), (0, 2), (0, 3), (1, 2), (1, 3), (2, 3), (3, 4)]
+    # No covered relays: node 4 may have got the warm-up record by repair, and would then
+    # relay a covered record by chance (see the test after the next).
+    config = SyncConfig(relay_pruning=pruning, covered_relayers=0.0)
+    m = net.Mesh(5, edges=edges, config=config)
+    _, pruned_before = _learn_neighbours(m, net)
+    for node in m.nodes:
+        node.sent.clear()
+    rec = m.create(0, "ladder to lend")
+    m.run(300.0)
+    pushed_by = [
+        n.index for n in m.nodes
+        if any(rec.raw in records_in(p) and p[0] & 0x0F == FrameType.PUSH for _, p in n.sent)
+    ]
+    _, pruned_after = _relay_counts(m)
+    pruned = [b - a for a, b in zip(pruned_before, pruned_after, strict=True)]
+    if pruning:
+        assert all(n.engine.holds(rec.record_id) for n in m.nodes)
+        assert pushed_by == [0, 3]
+        assert pruned[1] >= 1 and pruned[2] >= 1
+    else:
+        # Without lists, 1, 2 and 3 contend alike; whichever relays first, the others
+        # stay quiet on hearing it (when 3 is not first, 4 waits for the digest repair).
+        assert len(pushed_by) >= 2 and pruned == [0] * 5
+
+
+def test_a_relay_is_kept_when_the_senders_list_is_unknown(net: SimpleNamespace) -> None:
+    # A line 0 - 1 - 2: without 0's list, 1 cannot tell that 2 is beyond 0's reach.
+    m = net.Mesh(3, edges=[(0, 1), (1, 2)])
+    m.run(3650.0)
+    m.create(2, "warm-up")
+    m.run(60.0)
+    for node in m.nodes[1:]:
+        node.engine.receive(encode(node.engine.digest_frame(m.now)), 0x7777, m.now)
+    relays = m.nodes[1].engine.stats.records_sent["relay"]
+    rec = m.create(0, "spare tent")
+    m.run(300.0)
+    assert m.nodes[1].engine.stats.records_sent["relay"] == relays + 1
+    assert m.nodes[2].engine.holds(rec.record_id)
+
+
+def test_no_relay_is_pruned_in_the_first_neighbour_memory(net: SimpleNamespace) -> None:
+    m = net.Mesh(4)
+    _swap_digests(m, net)
+    _swap_digests(m, net)
+    m.create(0, "firewood")
+    m.run(120.0)
+    assert sum(n.engine.stats.relays_pruned for n in m.nodes) == 0
+    assert sum(n.engine.stats.records_sent["relay"] for n in m.nodes) >= 1
+
+
+@pytest.mark.parametrize("missing", [True, False])
+def test_a_node_that_misses_pushes_relays_covered_records_all_the_same(
+    net: SimpleNamespace, missing: bool
+) -> None:
+    # Three nodes that all hear one another: 0's push covers everyone. Node 2 relays it
+    # anyway once the records it gets have been coming by repair (its neighbours' pushes
+    # get lost on the way to it, so others' may too); node 1, which missed nothing, not.
+    config = SyncConfig(covered_relayers=3.0, missed_gain=10.0)
+    m = net.Mesh(3, config=config)
+    _learn_neighbours(m, net)
+    if missing:
+        for i in range(5):
+            old = m.signers[0].create(f"pushed while 2 was not listening {i}")
+            answer = encode(RecordsFrame((old.raw,), relay=False))
+            m.nodes[2].engine.receive(answer, 0x7777, m.now)
+        m.nodes[2].engine.drain_events()
+    m.nodes[2].sent.clear()
+    rec = m.create(0, "bike pump")
+    m.run(60.0)
+    relayed = [any(rec.raw in records_in(p) for _, p in n.sent) for n in m.nodes[1:]]
+    assert relayed == [False, missing]
