@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from meshaid.node.errors import InputError
-from meshaid.node.jsonl_file import read_numbered
+from meshaid.node.jsonl_file import json_object, read_numbered
 from meshaid.node.phone import replies
 from meshaid.node.phone.intents import POST_KINDS, Command, Intent, parse, query_matches
 from meshaid.node.phone.replies import EntrySummary, utf8_len
@@ -122,12 +122,7 @@ class BenchResult:
 
 def parse_line(text_line: str, line: int) -> LabelledLine:
     """One JSON line to a LabelledLine; BenchInputError names the line when it is not one."""
-    try:
-        raw = json.loads(text_line)
-    except json.JSONDecodeError as exc:
-        raise BenchInputError(f"line {line}: not valid JSON ({exc.msg})") from None
-    if not isinstance(raw, dict):
-        raise BenchInputError(f"line {line}: expected a JSON object")
+    raw = json_object(text_line, line, BenchInputError)
     text = raw.get("text")
     if not isinstance(text, str):
         raise BenchInputError(f"line {line}: missing or non-text field 'text'")

@@ -21,7 +21,7 @@ import msgpack  # type: ignore[import-untyped]
 from nacl.signing import SigningKey
 
 from meshaid.node.errors import InputError
-from meshaid.node.jsonl_file import read_numbered
+from meshaid.node.jsonl_file import json_object, read_numbered
 from meshaid.protocol import record, timebase
 from meshaid.protocol.errors import UsageError
 from meshaid.protocol.record import Category, Kind, RecordBody, SignedRecord, Urgency
@@ -118,12 +118,7 @@ def _when_minutes(value: Any, line: int) -> int | None:
 
 def parse_post(text_line: str, line: int) -> Post:
     """One JSON line to a Post; BenchInputError names the line when it is not one."""
-    try:
-        raw = json.loads(text_line)
-    except json.JSONDecodeError as exc:
-        raise BenchInputError(f"line {line}: not valid JSON ({exc.msg})") from None
-    if not isinstance(raw, dict):
-        raise BenchInputError(f"line {line}: expected a JSON object")
+    raw = json_object(text_line, line, BenchInputError)
     urgency = None
     if raw.get("urgency") is not None:
         urgency = _enum_field(raw, "urgency", Urgency, line)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from .errors import InputError
 
@@ -27,3 +28,14 @@ def read_numbered(
     if not items:
         raise error(f"{path} holds no {what}")
     return items
+
+
+def json_object(text_line: str, line: int, error: type[InputError]) -> dict[str, Any]:
+    """One line's JSON object; ``error`` names the line when it is not one."""
+    try:
+        raw = json.loads(text_line)
+    except json.JSONDecodeError as exc:
+        raise error(f"line {line}: not valid JSON ({exc.msg})") from None
+    if not isinstance(raw, dict):
+        raise error(f"line {line}: expected a JSON object")
+    return raw
