@@ -512,28 +512,21 @@ class Simulation:
         live = {rec.entry_id for rec in self.all_records if work.expires(rec) > end}
         run_records = [p.record for p in work.planned if p.record.entry_id in live]
         expired = sum(1 for p in work.planned if p.record.entry_id not in live)
-        expected = delivered = 0
+        # Copies owed: each record made during the run, to every node but its maker; and
+        # every record made before, to a wiped node that came back.
+        owed: list[tuple[_Node, SignedRecord]] = [
+            (node, rec) for rec in run_records for node in up
+            if (node.index, node.life) != self.tracker.creator[rec.record_id]
+        ]
+        owed += [(node, rec) for node in up if node.index in self.tracker.rejoined_at
+                 for rec in work.existing if rec.entry_id in live]
+        expected, delivered = len(owed), 0
         lost: set[RecordId] = set()
-        for rec in run_records:
-            maker, life = self.tracker.creator[rec.record_id]
-            for node in up:
-                if node.index == maker and node.life == life:
-                    continue
-                expected += 1
-                if covered(node.board, rec):
-                    delivered += 1
-                else:
-                    lost.add(rec.record_id)
-        rejoined = [n for n in up if n.index in self.tracker.rejoined_at]
-        for node in rejoined:
-            for rec in work.existing:
-                if rec.entry_id not in live:
-                    continue
-                expected += 1
-                if covered(node.board, rec):
-                    delivered += 1
-                else:
-                    lost.add(rec.record_id)
+        for node, rec in owed:
+            if covered(node.board, rec):
+                delivered += 1
+            else:
+                lost.add(rec.record_id)
 
         resurrected = 0
         for eid in self.withdrawn & live:
