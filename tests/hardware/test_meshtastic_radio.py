@@ -261,9 +261,14 @@ def test_tcp_drop_then_return_loses_nothing_that_was_queued() -> None:
         with pytest.raises(RadioError, match="not connected"):
             ra.send(b"while away")
         wait_until(lambda: "cannot reach radio" in ra.status)
+        # The radio sends what it took while the host is away. Released only once the
+        # host is back, its full queue raced our first write after the return: that
+        # packet was refused and the next one, written before the refusal came back,
+        # overtook it (order is kept in our queue, not across writes in flight).
+        a.release_transmissions()
+        wait_until(lambda: len(inbox.items) == TX_QUEUE_LEN)
         port.replug()
         assert ra.wait_connected(TIMEOUT), ra.status
-        a.release_transmissions()
         wait_until(lambda: len(inbox.items) == len(frames))
         assert inbox.payloads() == frames
         assert ra.stats().reconnects == 1
