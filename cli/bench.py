@@ -7,9 +7,8 @@ from pathlib import Path
 
 import click
 
-from meshaid.node import bench_encode
-
-from .bench_commands import commands
+from meshaid.cli.bench_commands import commands
+from meshaid.node.bench import encode as bench_encode
 
 
 @click.group()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from meshaid.node.bench_commands import BenchInputError, bench_file, format_result, result_dict
+from meshaid.node.bench.commands import BenchInputError, bench_file, format_result, result_dict
 
 
 @click.command("commands")

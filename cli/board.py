@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from meshaid.cli import output
+from meshaid.cli.context import CliContext
 from meshaid.node.home import NodeHome
 from meshaid.node.services import (
     CATEGORIES,
@@ -13,10 +15,7 @@ from meshaid.node.services import (
     PostRequest,
     init_node,
 )
-from meshaid.node.store import STATUS_FILTERS
-
-from . import output
-from .context import CliContext
+from meshaid.node.store.board import STATUS_FILTERS
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 

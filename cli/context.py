@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from meshaid.node.clock import WallClock
-from meshaid.node.database import DEFAULT_BUSY_TIMEOUT_MS
 from meshaid.node.home import default_home
 from meshaid.node.keys import KeyFactory, generate_key
 from meshaid.node.services import Node, open_node
+from meshaid.node.store.database import DEFAULT_BUSY_TIMEOUT_MS
 
 
 @dataclass

@@ -11,10 +11,9 @@ from types import FrameType
 
 import click
 
-from meshaid.node import demo as demo_run
+from meshaid.cli import output
 from meshaid.node.errors import NodeError
-
-from . import output
+from meshaid.node.sim import demo as demo_run
 
 
 @click.command()

@@ -7,14 +7,13 @@ from typing import Any
 
 import click
 
+from meshaid.cli import board
+from meshaid.cli.bench import bench
+from meshaid.cli.context import CliContext
+from meshaid.cli.demo import demo
+from meshaid.cli.run import run, status
+from meshaid.cli.sim import sim
 from meshaid.node.errors import NodeError
-
-from . import board
-from .bench import bench
-from .context import CliContext
-from .demo import demo
-from .run import run, status
-from .sim import sim
 
 
 class MeshaidGroup(click.Group):

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from meshaid.node.views import EntryView, InitResult
+from meshaid.node.store.views import EntryView, InitResult
 
 TEXT_WIDTH = 48
 

@@ -8,12 +8,11 @@ from typing import Any
 
 import click
 
+from meshaid.cli import output
+from meshaid.cli.context import CliContext
 from meshaid.hardware.radio import RadioError
-from meshaid.node.control import ControlError, DaemonNotRunning, request, socket_path
-from meshaid.node.daemon import run_node, summary_rows
-
-from . import output
-from .context import CliContext
+from meshaid.node.daemon.control import ControlError, DaemonNotRunning, request, socket_path
+from meshaid.node.daemon.service import run_node, summary_rows
 
 LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"  # the journal adds the time itself
 

@@ -10,10 +10,12 @@ from typing import Any
 
 import click
 
-from meshaid.hardware.topology import TOPOLOGIES
-from meshaid.node import scenarios
-from meshaid.node.scenarios import SCENARIOS, Scenario
-from meshaid.node.simulation import (
+from meshaid.cli.figures import number, percent, spread
+from meshaid.cli.output import table
+from meshaid.hardware.sim.topology import TOPOLOGIES
+from meshaid.node.sim import scenarios
+from meshaid.node.sim.scenarios import SCENARIOS, Scenario
+from meshaid.node.sim.simulation import (
     PROTOCOLS,
     RunResult,
     SimulationError,
@@ -21,9 +23,6 @@ from meshaid.node.simulation import (
     run_scenario,
 )
 from meshaid.protocol.errors import UsageError
-
-from .figures import number, percent, spread
-from .output import table
 
 # A scenario given only by flags starts from this.
 CUSTOM = Scenario(

@@ -2,7 +2,7 @@
 
 A radio sends opaque payloads (our port-256 bytes) to everyone in range or to one node,
 and hands every frame it receives to one callback. The Meshtastic radio over serial or
-TCP, and the simulated LoRa mesh (meshaid.hardware.lorasim), both implement it; tests and
+TCP, and the simulated LoRa mesh (meshaid.hardware.sim.lorasim), both implement it; tests and
 the simulator pass one in, the way httpx takes a transport.
 
 Nothing here knows about records or gossip: the radio moves bytes, the protocol decides

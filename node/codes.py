@@ -12,9 +12,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 
+from meshaid.node.errors import InputError
 from meshaid.protocol.record import EntryId
-
-from .errors import InputError
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 CODE_LENGTH = 13  # 65 bits

@@ -28,13 +28,12 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from meshaid.node.errors import ConfigError, InputError
 from meshaid.protocol.record import MAX_ZONE_NAME_BYTES
-
-from .errors import ConfigError, InputError
 
 CONFIG_FILE = "meshaid.toml"
 MAX_NUMBER = 0xFFFF_FFFF
-# "radio" is read by meshaid.node.radio_config, "phone" by meshaid.node.phone.allowlist.
+# "radio" is read by meshaid.node.daemon.radio_config, "phone" by meshaid.node.desk.allowlist.
 _KNOWN_KEYS = {"name", "timezone", "language", "communities", "zones", "radio", "phone"}
 # Languages the node can answer residents in; a sender's own language wins once known.
 LANGUAGES = ("en", "es")

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import platformdirs
 
-from .config import CONFIG_FILE
+from meshaid.node.config import CONFIG_FILE
 
 SERVICE_HOME = Path("/var/lib/meshaid")
 SERVICE_USER = "meshaid"

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from nacl.signing import SigningKey
 
-from .errors import KeyFileError
+from meshaid.node.errors import KeyFileError
 
 KEY_FILE_MODE = 0o600
 

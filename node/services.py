@@ -1,7 +1,7 @@
 """What a node does for people: set up a home, post, list the board, show, close.
 
 The CLI and the daemon share these. Arguments are what a person typed (names, codes,
-dates as text); results are the plain dataclasses of meshaid.node.views; every problem
+dates as text); results are the plain dataclasses of meshaid.node.store.views; every problem
 is a NodeError whose message is one line fit to show as is.
 """
 
@@ -18,6 +18,25 @@ from pathlib import Path
 from types import TracebackType
 from typing import TypeVar
 
+from meshaid.node import codes
+from meshaid.node.clock import NodeClock, WallClock
+from meshaid.node.config import NodeConfig, load_config, system_timezone, validate, write_config
+from meshaid.node.errors import (
+    AlreadyClosedError,
+    AmbiguousCodeError,
+    HomeMissingError,
+    InputError,
+    NodeError,
+    NotOwnerError,
+    UnknownCodeError,
+)
+from meshaid.node.home import HOME_MODE, NodeHome
+from meshaid.node.keys import KeyFactory, generate_key, load_key, write_new_key
+from meshaid.node.store.board import OPEN_STATUSES, STATUS_FILTERS, BoardStore, EntryFilter
+from meshaid.node.store.database import DEFAULT_BUSY_TIMEOUT_MS
+from meshaid.node.store.models import EntryRow
+from meshaid.node.store.views import EntryView, InitResult
+from meshaid.node.timeparse import parse_datetime, parse_deadline
 from meshaid.protocol import timebase
 from meshaid.protocol.errors import UsageError
 from meshaid.protocol.record import (
@@ -32,26 +51,6 @@ from meshaid.protocol.record import (
 )
 from meshaid.sync.lifetime import MAX_LIFETIME, MINUTES_PER_DAY
 from meshaid.sync.merge import EntryState
-
-from . import codes
-from .clock import NodeClock, WallClock
-from .config import NodeConfig, load_config, system_timezone, validate, write_config
-from .database import DEFAULT_BUSY_TIMEOUT_MS
-from .errors import (
-    AlreadyClosedError,
-    AmbiguousCodeError,
-    HomeMissingError,
-    InputError,
-    NodeError,
-    NotOwnerError,
-    UnknownCodeError,
-)
-from .home import HOME_MODE, NodeHome
-from .keys import KeyFactory, generate_key, load_key, write_new_key
-from .models import EntryRow
-from .store import OPEN_STATUSES, STATUS_FILTERS, BoardStore, EntryFilter
-from .timeparse import parse_datetime, parse_deadline
-from .views import EntryView, InitResult
 
 KINDS = tuple(k.name.lower() for k in Kind)
 CATEGORIES = tuple(c.name.lower() for c in Category)

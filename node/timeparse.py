@@ -6,7 +6,7 @@ import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from .errors import InputError
+from meshaid.node.errors import InputError
 
 _DURATION = re.compile(r"(\d+)([wdhm])")
 _UNIT_MINUTES = {"w": 7 * 24 * 60, "d": 24 * 60, "h": 60, "m": 1}

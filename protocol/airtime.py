@@ -31,7 +31,7 @@ import functools
 import math
 from dataclasses import dataclass
 
-from .errors import UsageError
+from meshaid.protocol.errors import UsageError
 
 MESHTASTIC_HEADER_BYTES = 16
 MAX_PHY_PAYLOAD = 255  # the SX12xx FIFO limit

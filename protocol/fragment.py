@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
-from .errors import DecodeError, UsageError
+from meshaid.protocol.errors import DecodeError, UsageError
 
 HEADER_BYTES = 4
 MAX_FRAGMENTS = 255

@@ -27,8 +27,8 @@ from enum import IntEnum
 from itertools import pairwise
 from typing import NamedTuple
 
-from .errors import DecodeError, UsageError
-from .record import MAX_RECORD_BYTES
+from meshaid.protocol.errors import DecodeError, UsageError
+from meshaid.protocol.record import MAX_RECORD_BYTES
 
 FORMAT_VERSION = 1
 MAX_FRAME_BYTES = 231  # what one Meshtastic frame carries on the private port

@@ -17,8 +17,8 @@ from google.protobuf.message import DecodeError as _PbDecodeError
 from nacl.exceptions import BadSignatureError
 from nacl.signing import SigningKey, VerifyKey
 
-from . import board_pb2, textpack
-from .errors import DecodeError, SignatureError, UsageError
+from meshaid.protocol import board_pb2, textpack
+from meshaid.protocol.errors import DecodeError, SignatureError, UsageError
 
 WIRE_VERSION = 1
 SIGNATURE_BYTES = 64

@@ -44,7 +44,7 @@ from importlib import resources
 from itertools import accumulate
 from typing import NamedTuple
 
-from .errors import DecodeError, UsageError
+from meshaid.protocol.errors import DecodeError, UsageError
 
 RAW = 0
 PPM = 1

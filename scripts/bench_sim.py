@@ -20,8 +20,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from meshaid.cli.figures import duration, number, percent, spread
-from meshaid.node.scenarios import SCENARIOS, Scenario, make_text
-from meshaid.node.simulation import RunResult, build_topology, run_scenario
+from meshaid.node.sim.scenarios import SCENARIOS, Scenario, make_text
+from meshaid.node.sim.simulation import RunResult, build_topology, run_scenario
 from meshaid.protocol import textpack
 
 BEGIN = "<!-- sim:begin -->"
@@ -175,7 +175,7 @@ repair: how most Meshtastic bulletin boards work) and **(b) periodic rebroadcast
 node sends everything it holds, newest first, in rounds every 60 minutes, to its
 neighbours, within the same 5 % airtime budget as the engine). See sync/baselines.py.
 
-### The simulator (hardware/lorasim.py)
+### The simulator (hardware/sim/lorasim.py)
 
 Discrete-event, simulated clock, LONG_FAST airtime from protocol/airtime.py with the
 16-byte header and the Data wrapper counted. Modelled after the firmware: managed

@@ -54,18 +54,17 @@ from meshaid.protocol.frames import (
     SeqRange,
 )
 from meshaid.protocol.record import RecordId, SignedRecord
-
-from .api import Event, FrameDropped, KeyLookup, Outgoing, PeerSeen, RecordsAccepted
-from .budget import AirtimeBudget, Share
-from .config import Span, SyncConfig
-from .holdings import Holdings
-from .neighbours import NeighbourTable
-from .outbox import Item, Outbox, Reason
-from .priority import Rank, is_alert, send_rank
-from .stats import SyncStats
-from .trickle import Trickle
-from .verify import VerifyCache
-from .wants import Wants
+from meshaid.sync.api import Event, FrameDropped, KeyLookup, Outgoing, PeerSeen, RecordsAccepted
+from meshaid.sync.budget import AirtimeBudget, Share
+from meshaid.sync.config import Span, SyncConfig
+from meshaid.sync.holdings import Holdings
+from meshaid.sync.neighbours import NeighbourTable
+from meshaid.sync.outbox import Item, Outbox, Reason
+from meshaid.sync.priority import Rank, is_alert, send_rank
+from meshaid.sync.stats import SyncStats
+from meshaid.sync.trickle import Trickle
+from meshaid.sync.verify import VerifyCache
+from meshaid.sync.wants import Wants
 
 # A request with this many ranges comes from a node catching up: it names more answerers.
 MANY_RANGES = 4

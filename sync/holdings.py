@@ -12,9 +12,8 @@ import heapq
 from collections.abc import Iterable, Iterator, Mapping
 
 from meshaid.protocol.record import EntryId, RecordId, SignedRecord
-
-from .lifetime import expires_at
-from .vector import VersionVector
+from meshaid.sync.lifetime import expires_at
+from meshaid.sync.vector import VersionVector
 
 
 class Holdings:

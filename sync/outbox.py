@@ -13,8 +13,7 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 
 from meshaid.protocol.record import RecordId, SignedRecord
-
-from .priority import Rank
+from meshaid.sync.priority import Rank
 
 
 class Reason(IntEnum):

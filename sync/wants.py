@@ -10,8 +10,7 @@ before asking again, doubling with each request that brought nothing, up to ``re
 from __future__ import annotations
 
 from meshaid.protocol.frames import SeqRange
-
-from .vector import VersionVector
+from meshaid.sync.vector import VersionVector
 
 # How far beyond what we hold a neighbour's claim about an origin is believed: bounds the
 # memory and work a forged digest or GONE can cause. Far above an origin's yearly output.

@@ -1,4 +1,4 @@
-"""The import arrows of DESIGN.md §1, checked on the source text.
+"""The import arrows of ARCHITECTURE.md, checked on the source text.
 
 cli -> node -> sync -> protocol, and node -> hardware -> protocol. protocol/ and sync/
 stay pure: no clock, no I/O, no threads.
@@ -58,6 +58,33 @@ def test_layer_imports_follow_the_arrows(layer: str) -> None:
                     bad.append(f"{path.relative_to(ROOT)}:{line}: {layer}/ may not import {module}")
             if layer in ("protocol", "sync") and parts[0] in IMPURE:
                 bad.append(f"{path.relative_to(ROOT)}:{line}: pure {layer}/ imports {module}")
+    assert bad == []
+
+
+# The phone parser reads residents' texts and writes their replies: pure, like sync/, so it
+# can be tested on text alone. It may use the protocol and two pure node modules.
+PHONE_MAY_IMPORT = ("meshaid.protocol", "meshaid.node.phone", "meshaid.node.codes",
+                    "meshaid.node.errors")
+PURE_NODE_MODULES = ("codes.py", "errors.py")
+
+
+def test_phone_parser_is_pure() -> None:
+    bad = []
+    paths = sources("node/phone") + [ROOT / "node" / name for name in PURE_NODE_MODULES]
+    for path in paths:
+        for line, module in imported_modules(path):
+            parts = module.split(".")
+            where = f"{path.relative_to(ROOT)}:{line}"
+            # Dates are the parser's business (trade times), the clock is not: ``now`` is
+            # passed in, so datetime is allowed and reading the clock is not.
+            if parts[0] in IMPURE - {"datetime"}:
+                bad.append(f"{where}: pure module imports {module}")
+            if parts[0] == "meshaid" and not module.startswith(PHONE_MAY_IMPORT):
+                bad.append(f"{where}: the phone parser may not import {module}")
+        text = path.read_text(encoding="utf-8")
+        for call in (".now(", ".today(", ".utcnow("):
+            if call in text:
+                bad.append(f"{path.relative_to(ROOT)}: reads the clock ({call})")
     assert bad == []
 
 

@@ -33,7 +33,7 @@ from meshaid.hardware.fake_radio.link import Port
 from meshaid.hardware.fake_radio.mesh_air import MeshAir
 from meshaid.hardware.fake_radio.pty_port import PtyPort
 from meshaid.hardware.fake_radio.tcp_port import TcpPort
-from meshaid.hardware.topology import TOPOLOGIES, build
+from meshaid.hardware.sim.topology import TOPOLOGIES, build
 from meshaid.protocol.errors import UsageError
 
 LoRaConfig = config_pb2.Config.LoRaConfig

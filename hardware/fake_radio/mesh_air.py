@@ -1,7 +1,7 @@
 """A lossy multi-hop LoRa mesh in real time, as an ``Air`` for fake radios.
 
 ``LocalAir`` lets every radio hear every other at once; ``MeshAir`` puts the radios on a
-``Topology`` (meshaid.hardware.topology: who hears whom, and each link's loss) and moves
+``Topology`` (meshaid.hardware.sim.topology: who hears whom, and each link's loss) and moves
 frames the way a Meshtastic mesh floods them:
 
 * a frame is heard by the sender's neighbours once its LoRa airtime has passed
@@ -14,7 +14,7 @@ frames the way a Meshtastic mesh floods them:
   zero; after a short random wait (a shortened form of the firmware's contention window:
   the cancel-on-overhear refinement of managed flooding is not modelled);
 * there are no collisions and no half-duplex deafness: two frames on air at once are both
-  heard. What this air exercises is loss and hops, not contention (hardware/lorasim.py
+  heard. What this air exercises is loss and hops, not contention (hardware/sim/lorasim.py
   models that, in simulated time).
 
 Radios take the topology's free places in the order they join, unless ``reserve`` gave
@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from meshtastic.protobuf import config_pb2
 
 from meshaid.hardware.fake_radio.air import AirFrame, Receiver
-from meshaid.hardware.topology import Link, Topology
+from meshaid.hardware.sim.topology import Link, Topology
 from meshaid.protocol.airtime import DEFAULT_PRESET, PRESETS, frame_airtime
 
 LoRaConfig = config_pb2.Config.LoRaConfig

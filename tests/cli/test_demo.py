@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from meshaid.cli.main import cli
-from meshaid.node.control import socket_path
+from meshaid.node.daemon.control import socket_path
 
 PROGRESS = re.compile(r"^t=\s*\d+s  records held  A:(\d+)  B:(\d+)  C:(\d+)  D:(\d+)$")
 POSTED = re.compile(r"^t=\s*[\d.]+s  ([ABCD]) -> phone: Posted \w+ (\w+): ")

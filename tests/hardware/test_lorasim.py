@@ -2,15 +2,15 @@ import random
 
 import pytest
 
-from meshaid.hardware.lorasim import (
+from meshaid.hardware.radio import Radio, RadioError, Received
+from meshaid.hardware.sim.lorasim import (
     HOUR,
     LoraMesh,
     cw_for_snr,
     cw_for_utilisation,
     slot_seconds,
 )
-from meshaid.hardware.radio import Radio, RadioError, Received
-from meshaid.hardware.topology import Link, Topology, clique, line
+from meshaid.hardware.sim.topology import Link, Topology, clique, line
 from meshaid.protocol.airtime import airtime_seconds
 
 

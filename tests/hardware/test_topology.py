@@ -2,7 +2,7 @@ import random
 
 import pytest
 
-from meshaid.hardware.topology import (
+from meshaid.hardware.sim.topology import (
     SNR_CLOSE_DB,
     SNR_EDGE_DB,
     Link,

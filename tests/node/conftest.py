@@ -11,9 +11,9 @@ import pytest
 from nacl.signing import SigningKey
 
 from meshaid.node.clock import NodeClock
-from meshaid.node.database import create_store_engine, migrate
 from meshaid.node.services import Node, init_node, open_node
-from meshaid.node.store import BoardStore
+from meshaid.node.store.board import BoardStore
+from meshaid.node.store.database import create_store_engine, migrate
 from recordgen import SIGNERS
 
 START = datetime(2026, 11, 21, 15, 0, tzinfo=UTC).timestamp()

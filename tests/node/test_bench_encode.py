@@ -5,7 +5,7 @@ import pytest
 from click.testing import CliRunner
 
 from meshaid.cli.bench import bench
-from meshaid.node import bench_encode
+from meshaid.node.bench import encode as bench_encode
 from meshaid.protocol import record, timebase
 from meshaid.protocol.record import Category, Kind, Urgency
 

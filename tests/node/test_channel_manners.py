@@ -1,4 +1,4 @@
-from meshaid.node.channel_manners import BUSY_GAP, ChannelManners
+from meshaid.node.daemon.channel_manners import BUSY_GAP, ChannelManners
 
 
 def test_a_quiet_or_unknown_channel_is_not_held() -> None:

@@ -14,14 +14,14 @@ from click.testing import CliRunner
 from meshaid.cli.context import CliContext
 from meshaid.cli.main import cli
 from meshaid.node.config import load_config
-from meshaid.node.control import (
+from meshaid.node.daemon.control import (
     ControlError,
     ControlServer,
     DaemonNotRunning,
     request,
 )
+from meshaid.node.daemon.radio_config import RadioConfig, load_radio_config
 from meshaid.node.errors import ConfigError, InputError, NodeError
-from meshaid.node.radio_config import RadioConfig, load_radio_config
 
 BASE = 'name = "north porch"\n'
 

@@ -16,7 +16,7 @@ from waiting import wait_until
 
 from meshaid.hardware.fake_radio.air import BROADCAST_NUM, AirFrame
 from meshaid.hardware.fake_radio.mesh_air import MeshAir, preset_name
-from meshaid.hardware.topology import Link, Topology, line
+from meshaid.hardware.sim.topology import Link, Topology, line
 from meshaid.protocol.airtime import frame_airtime
 
 LONG_FAST = 0  # Config.LoRaConfig.ModemPreset.LONG_FAST

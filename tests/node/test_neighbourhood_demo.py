@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from meshaid.node import demo
-from meshaid.node.control import socket_path
+from meshaid.node.daemon.control import socket_path
+from meshaid.node.sim import demo
 
 
 @pytest.mark.slow

@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 from meshaid.cli.main import cli
 from meshaid.hardware.fake_radio import PtyPort, TcpPort
-from meshaid.node.neighbourhood import Neighbourhood, NodeSpec, wait_until
+from meshaid.node.sim.neighbourhood import Neighbourhood, NodeSpec, wait_until
 
 DEADLINE = 40.0
 COMMUNITIES = ("Riverside Commons",)

@@ -7,7 +7,7 @@ import pytest
 from click.testing import CliRunner
 
 from meshaid.cli.bench_commands import commands
-from meshaid.node import bench_commands
+from meshaid.node.bench import commands as bench_commands
 from meshaid.node.phone import parse
 from meshaid.node.phone.replies import MAX_REPLY_BYTES
 

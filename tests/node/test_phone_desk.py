@@ -12,12 +12,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from meshaid.node.desk.allowlist import load_allow, parse_radio_id, radio_label
+from meshaid.node.desk.desk import PhoneDesk, Reply
+from meshaid.node.desk.posters import open_posts_of, poster_of
+from meshaid.node.desk.sessions import Lru
 from meshaid.node.errors import ConfigError
-from meshaid.node.phone.allowlist import load_allow, parse_radio_id, radio_label
-from meshaid.node.phone.desk import PhoneDesk, Reply
-from meshaid.node.phone.posters import open_posts_of, poster_of
 from meshaid.node.phone.replies import MAX_REPLY_BYTES
-from meshaid.node.phone.sessions import Lru
 from meshaid.node.phone.when import event_time
 from meshaid.node.services import BoardQuery, Node, PostRequest
 from meshaid.protocol import timebase

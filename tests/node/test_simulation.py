@@ -7,7 +7,7 @@ import pytest
 from click.testing import CliRunner
 
 from meshaid.cli.sim import sim
-from meshaid.node.scenarios import (
+from meshaid.node.sim.scenarios import (
     SCENARIOS,
     START_UNIX,
     YEAR,
@@ -19,7 +19,7 @@ from meshaid.node.scenarios import (
     make_text,
     plan,
 )
-from meshaid.node.simulation import (
+from meshaid.node.sim.simulation import (
     PROTOCOLS,
     Percentiles,
     Simulation,

@@ -13,7 +13,9 @@ from alembic.runtime.migration import MigrationContext
 from nacl.signing import SigningKey
 
 from meshaid.node.clock import NodeClock
-from meshaid.node.database import (
+from meshaid.node.errors import StoreBusyError
+from meshaid.node.store.board import BoardStore
+from meshaid.node.store.database import (
     alembic_config,
     create_store_engine,
     current_revision,
@@ -21,9 +23,7 @@ from meshaid.node.database import (
     migrate,
     pragma,
 )
-from meshaid.node.errors import StoreBusyError
-from meshaid.node.models import Base
-from meshaid.node.store import BoardStore
+from meshaid.node.store.models import Base
 from recordgen import SIGNERS
 
 

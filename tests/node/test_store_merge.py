@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from meshaid.node.database import read_session
-from meshaid.node.models import EntryRow, EvidenceRow, RecordRow
-from meshaid.node.store import BoardStore
+from meshaid.node.store.board import BoardStore
+from meshaid.node.store.database import read_session
+from meshaid.node.store.models import EntryRow, EvidenceRow, RecordRow
 from meshaid.protocol.record import Category, Kind, RecordBody, SignedRecord, Status, sign
 from meshaid.sync.merge import Board
 from recordgen import SIGNERS, Signer

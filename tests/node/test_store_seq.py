@@ -15,7 +15,7 @@ from sqlalchemy import event
 
 from meshaid.node.clock import CLOCK_FLOOR, NodeClock
 from meshaid.node.errors import InputError
-from meshaid.node.store import BoardStore
+from meshaid.node.store.board import BoardStore
 from meshaid.protocol import timebase
 from meshaid.protocol.record import Category, Kind, RecordBody, sign
 
@@ -79,7 +79,7 @@ CHILD = textwrap.dedent(
     from sqlalchemy import event
     from sqlalchemy.orm import Session
     from meshaid.node.clock import NodeClock
-    from meshaid.node.store import BoardStore
+    from meshaid.node.store.board import BoardStore
     from meshaid.protocol.record import Category, Kind, RecordBody
 
     store = BoardStore.open(Path(sys.argv[1]), SigningKey(bytes([42]) * 32), NodeClock())

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from meshaid.node.bench.jsonl_file import json_object, read_numbered
 from meshaid.node.errors import InputError
-from meshaid.node.jsonl_file import json_object, read_numbered
 from meshaid.node.phone import replies
 from meshaid.node.phone.intents import POST_KINDS, Command, Intent, parse, query_matches
 from meshaid.node.phone.replies import EntrySummary, utf8_len

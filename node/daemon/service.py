@@ -10,7 +10,7 @@ engine's monotonic ``now``:
   them again before merging), the neighbour table for peers heard;
 * ``engine.poll_transmit`` -> ``radio.send``, while the radio is connected (otherwise the
   frames wait in the engine; the radio reconnects by itself and wakes the pump);
-* residents' direct text messages -> the phone desk (meshaid.node.phone.desk), whose
+* residents' direct text messages -> the phone desk (meshaid.node.desk.desk), whose
   replies go back as direct messages;
 * records this node created (by ``meshaid post`` in another process, or through the
   control socket) -> ``engine.add_local``: the socket's post hands them over at once, and
@@ -40,6 +40,17 @@ from sqlalchemy import func, select
 
 from meshaid.hardware.meshtastic_radio import MeshtasticRadio, RadioStatus
 from meshaid.hardware.radio import RadioError, Received
+from meshaid.node.config import load_config
+from meshaid.node.daemon.channel_manners import ChannelManners
+from meshaid.node.daemon.control import ControlServer, socket_path
+from meshaid.node.daemon.radio_config import RadioConfig, load_radio_config
+from meshaid.node.desk.allowlist import load_allow
+from meshaid.node.desk.desk import PhoneDesk
+from meshaid.node.errors import InputError, NodeError
+from meshaid.node.services import Node, PostRequest, open_node
+from meshaid.node.store.board import BoardStore
+from meshaid.node.store.database import read_session
+from meshaid.node.store.models import RecordRow
 from meshaid.protocol.airtime import airtime_seconds
 from meshaid.protocol.errors import UsageError
 from meshaid.protocol.record import SignedRecord
@@ -47,18 +58,6 @@ from meshaid.sync.api import FrameDropped, PeerSeen, RecordsAccepted
 from meshaid.sync.budget import HOUR, AirtimeBudget
 from meshaid.sync.config import SyncConfig
 from meshaid.sync.engine import SyncEngine
-
-from .channel_manners import ChannelManners
-from .config import load_config
-from .control import ControlServer, socket_path
-from .database import read_session
-from .errors import InputError, NodeError
-from .models import RecordRow
-from .phone.allowlist import load_allow
-from .phone.desk import PhoneDesk
-from .radio_config import RadioConfig, load_radio_config
-from .services import Node, PostRequest, open_node
-from .store import BoardStore
 
 logger = logging.getLogger(__name__)
 

@@ -32,8 +32,8 @@ from sqlalchemy.exc import DatabaseError, IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import ConnectionPoolEntry
 
-from . import migrations
-from .errors import StoreBusyError, StoreError
+from meshaid.node.errors import StoreBusyError, StoreError
+from meshaid.node.store import migrations
 
 DEFAULT_BUSY_TIMEOUT_MS = 5000
 _WRITE_OPTION = "meshaid_write"

@@ -20,8 +20,8 @@ from typing import Any
 import msgpack  # type: ignore[import-untyped]
 from nacl.signing import SigningKey
 
+from meshaid.node.bench.jsonl_file import json_object, read_numbered
 from meshaid.node.errors import InputError
-from meshaid.node.jsonl_file import json_object, read_numbered
 from meshaid.protocol import record, timebase
 from meshaid.protocol.errors import UsageError
 from meshaid.protocol.record import Category, Kind, RecordBody, SignedRecord, Urgency

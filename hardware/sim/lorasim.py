@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from meshaid.hardware.radio import BROADCAST, RadioError, ReceiveCallback, Received
-from meshaid.hardware.topology import Link, Topology
+from meshaid.hardware.sim.topology import Link, Topology
 from meshaid.protocol import airtime
 from meshaid.protocol.errors import UsageError
 

@@ -34,10 +34,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from meshaid.hardware import topology as topo
-from meshaid.hardware.lorasim import LoraMesh, worst_window_share
 from meshaid.hardware.radio import Received
-from meshaid.node.scenarios import (
+from meshaid.hardware.sim import topology as topo
+from meshaid.hardware.sim.lorasim import LoraMesh, worst_window_share
+from meshaid.node.sim.scenarios import (
     HOUR,
     START_UNIX,
     Identity,

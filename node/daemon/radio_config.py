@@ -19,11 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from meshaid.hardware.meshtastic_radio import LoRaConfig
+from meshaid.node.config import read_toml
+from meshaid.node.errors import ConfigError
 from meshaid.protocol.airtime import DEFAULT_PRESET, PRESETS
 from meshaid.sync.config import SyncConfig
-
-from .config import read_toml
-from .errors import ConfigError
 
 SECTION = "radio"
 _KEYS = {"port", "host", "channel", "region", "preset", "budget_share"}

@@ -5,7 +5,7 @@ everything in ``entries`` can be rebuilt from it. ``entries`` is a cache of the 
 (meshaid.sync.merge.join) over each entry's records, written in the same transaction as the
 records it derives from. Times are on-air minutes (meshaid.protocol.timebase).
 
-Schema changes go through a new Alembic revision in node/migrations/versions/; a test
+Schema changes go through a new Alembic revision in node/store/migrations/versions/; a test
 checks that the migrated schema and these models agree.
 """
 

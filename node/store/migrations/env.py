@@ -1,6 +1,6 @@
 """Alembic environment for the board store.
 
-At runtime meshaid.node.database builds the Alembic configuration in code and passes its
+At runtime meshaid.node.store.database builds the Alembic configuration in code and passes its
 engine in ``config.attributes["engine"]``; nothing else is read.
 
 For a maintainer adding a revision, node/alembic.ini points here; give it a scratch
@@ -19,8 +19,8 @@ from pathlib import Path
 from alembic import context
 from sqlalchemy import Engine
 
-from meshaid.node.database import create_store_engine
-from meshaid.node.models import Base
+from meshaid.node.store.database import create_store_engine
+from meshaid.node.store.models import Base
 
 config = context.config
 

@@ -21,7 +21,7 @@ from typing import Any
 
 import msgpack
 
-from .errors import NodeError
+from meshaid.node.errors import NodeError
 
 logger = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ Who may do what:
   poster's "R CODE ..." back to the last radio that wrote about that post, so that
   neither learns the other's radio id (DESIGN.md section 5).
 
-The desk owns the per-sender conversations (meshaid.node.phone.sessions); the board and
+The desk owns the per-sender conversations (meshaid.node.desk.sessions); the board and
 the posters table live in the node's store.
 """
 
@@ -25,6 +25,9 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
+from meshaid.node.desk.allowlist import load_allow
+from meshaid.node.desk.posters import open_posts_of, poster_of, record_poster
+from meshaid.node.desk.sessions import MAX_ROUTES, MAX_SENDERS, Conversation, Lru
 from meshaid.node.errors import (
     AlreadyClosedError,
     AmbiguousCodeError,
@@ -33,14 +36,11 @@ from meshaid.node.errors import (
     UnknownCodeError,
 )
 from meshaid.node.phone import desk_texts, replies
-from meshaid.node.phone.allowlist import load_allow
 from meshaid.node.phone.intents import POST_KINDS, Command, Intent, parse, query_matches
-from meshaid.node.phone.posters import open_posts_of, poster_of, record_poster
 from meshaid.node.phone.replies import MAX_REPLY_BYTES, EntrySummary, fit, utf8_len
-from meshaid.node.phone.sessions import MAX_ROUTES, MAX_SENDERS, Conversation, Lru
 from meshaid.node.phone.when import event_time
 from meshaid.node.services import BoardQuery, Node, PostRequest
-from meshaid.node.views import EntryView
+from meshaid.node.store.views import EntryView
 from meshaid.protocol.record import MAX_TEXT_BYTES, Category, EntryId, Kind, Status, Urgency
 
 __all__ = ["MAX_REPLY_BYTES", "PhoneDesk", "Reply"]

@@ -24,6 +24,24 @@ from nacl.signing import SigningKey
 from sqlalchemy import Engine, Select, func, select
 from sqlalchemy.orm import Session
 
+from meshaid.node.clock import NodeClock
+from meshaid.node.codes import entry_code
+from meshaid.node.errors import KeyFileError, StoreError
+from meshaid.node.store.database import (
+    DEFAULT_BUSY_TIMEOUT_MS,
+    create_store_engine,
+    migrate,
+    read_session,
+    write_session,
+)
+from meshaid.node.store.models import (
+    CounterRow,
+    EntryRow,
+    EvidenceRow,
+    KeyRow,
+    LocalStateRow,
+    RecordRow,
+)
 from meshaid.protocol.errors import DecodeError, SignatureError
 from meshaid.protocol.record import (
     EntryId,
@@ -37,25 +55,6 @@ from meshaid.protocol.record import (
 )
 from meshaid.sync.lifetime import expires_at, lifetime_of
 from meshaid.sync.merge import EntryState, Outcome, join
-
-from .clock import NodeClock
-from .codes import entry_code
-from .database import (
-    DEFAULT_BUSY_TIMEOUT_MS,
-    create_store_engine,
-    migrate,
-    read_session,
-    write_session,
-)
-from .errors import KeyFileError, StoreError
-from .models import (
-    CounterRow,
-    EntryRow,
-    EvidenceRow,
-    KeyRow,
-    LocalStateRow,
-    RecordRow,
-)
 
 # Outcomes of applying a record from outside, beyond meshaid.sync.merge.Outcome.
 MALFORMED = "malformed"

@@ -38,12 +38,11 @@ from meshtastic.protobuf import mesh_pb2, portnums_pb2
 from meshaid.hardware.fake_radio import FakeDevice, PtyPort, TcpPort
 from meshaid.hardware.fake_radio.link import Port
 from meshaid.hardware.fake_radio.mesh_air import MeshAir
-from meshaid.hardware.topology import Link, Topology
-
-from .control import ControlError, DaemonNotRunning, request, socket_path
-from .errors import NodeError
-from .phone.allowlist import radio_label
-from .services import init_node, open_node
+from meshaid.hardware.sim.topology import Link, Topology
+from meshaid.node.daemon.control import ControlError, DaemonNotRunning, request, socket_path
+from meshaid.node.desk.allowlist import radio_label
+from meshaid.node.errors import NodeError
+from meshaid.node.services import init_node, open_node
 
 # Radio ids of the fake radios: nodes count up from the first, phones from the second.
 NODE_RADIO_BASE = 0x4D41_0001

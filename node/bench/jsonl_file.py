@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from .errors import InputError
+from meshaid.node.errors import InputError
 
 T = TypeVar("T")
 

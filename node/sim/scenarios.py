@@ -24,7 +24,7 @@ from typing import Any
 
 from nacl.signing import SigningKey
 
-from meshaid.hardware import topology as topo
+from meshaid.hardware.sim import topology as topo
 from meshaid.protocol import timebase
 from meshaid.protocol.airtime import PRESETS
 from meshaid.protocol.errors import UsageError

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from meshaid.node.database import read_session, write_session
-from meshaid.node.models import EntryRow, PosterRow
-from meshaid.node.store import OPEN_STATUSES, BoardStore
+from meshaid.node.store.board import OPEN_STATUSES, BoardStore
+from meshaid.node.store.database import read_session, write_session
+from meshaid.node.store.models import EntryRow, PosterRow
 from meshaid.protocol.record import EntryId
 
 

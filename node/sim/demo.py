@@ -1,7 +1,7 @@
 """The demo neighbourhood: four node daemons on fake radios, residents texting from phones.
 
 Nodes A, B, C and D stand in a line, each radio hearing only the next one, over a lossy
-simulated LoRa mesh (meshaid.node.neighbourhood). Residents next to A, B, C and D text
+simulated LoRa mesh (meshaid.node.sim.neighbourhood). Residents next to A, B, C and D text
 posts to their node, as they would from the Meshtastic app; each node's phone desk takes
 them, signs them and answers with a code, and the daemons gossip the records along the
 line. ``run`` yields what happens, second by second, for the CLI to show; everything it
@@ -19,11 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from meshaid.hardware.fake_radio.mesh_air import MeshAirCounters
-
-from .errors import NodeError
-from .neighbourhood import Neighbourhood, NodeSpec
-from .services import BoardQuery, open_node
-from .views import EntryView
+from meshaid.node.errors import NodeError
+from meshaid.node.services import BoardQuery, open_node
+from meshaid.node.sim.neighbourhood import Neighbourhood, NodeSpec
+from meshaid.node.store.views import EntryView
 
 COMMUNITIES = ("Riverside Commons", "Old Mill")
 ZONES = ("Ash & 3rd", "laundromat lot", "school gate", "Mill Rd bridge")

@@ -1,0 +1,1 @@
+"""Benchmark tools: encoding sizes of board posts, and how well the desk reads commands."""
