@@ -1,9 +1,12 @@
-"""The one interface the daemon uses to reach the air, whatever carries the frames.
+"""The one interface a node uses to reach the air, whatever carries the frames.
 
 A radio sends opaque payloads (our port-256 bytes) to everyone in range or to one node,
-and hands every frame it receives to one callback. The Meshtastic radio over serial or
-TCP, and the simulated LoRa mesh (meshaid.hardware.sim.lorasim), both implement it; tests and
-the simulator pass one in, the way httpx takes a transport.
+sends and receives residents' direct text messages, says whether it is connected and has
+room for another frame, and reports what it measures of the channel. The Meshtastic radio
+over serial or TCP (meshaid.hardware.meshtastic_radio), the simulated LoRa mesh
+(meshaid.hardware.sim.lorasim) and the in-memory radio for tests
+(meshaid.hardware.memory_radio) implement it; the daemon's pump takes any of them, the way
+httpx takes a transport.
 
 Nothing here knows about records or gossip: the radio moves bytes, the protocol decides
 what to say.
@@ -23,9 +26,25 @@ class RadioError(Exception):
     """Root of meshaid.hardware errors: the radio cannot do what was asked."""
 
 
+class RadioAddressError(RadioError, ValueError):
+    """A destination, hop limit, channel or radio address that cannot be used."""
+
+
+class RadioNotConnectedError(RadioError):
+    """The radio is unplugged, rebooting, switched off or closed."""
+
+
+class PayloadTooLargeError(RadioError, ValueError):
+    """A payload or text over what one frame carries."""
+
+
+class RadioQueueFullError(RadioError):
+    """The radio's send queue has no room; try again when it has drained."""
+
+
 @dataclass(frozen=True)
 class Received:
-    """One frame heard on air, as the radio reports it."""
+    """One frame (or text) heard on air, as the radio reports it."""
 
     payload: bytes
     sender: int  # node number of the node that made the frame (Meshtastic "from")
@@ -36,24 +55,98 @@ class Received:
     hops: int = 0  # relays on the way; 0 when heard from the sender directly
 
 
+@dataclass(frozen=True)
+class RadioStatus:
+    """A change of the radio: connection, or room for frames again."""
+
+    connected: bool
+    text: str
+
+
+@dataclass(frozen=True)
+class RadioMetrics:
+    """The radio's own view of the channel, in percent (None until it reported one)."""
+
+    channel_utilisation: float | None = None  # all traffic heard, last minute
+    own_airtime_share: float | None = None  # own transmissions, last hour
+
+
+@dataclass(frozen=True)
+class RadioInfo:
+    """The radio as it described itself (for a Meshtastic device: at the config handshake)."""
+
+    node_num: int
+    long_name: str
+    short_name: str
+    firmware_version: str  # "" when the firmware sent no metadata
+    region: str  # e.g. "EU_868"
+    modem_preset: str  # e.g. "LONG_FAST"
+    hop_limit: int
+    channel_index: int
+    channel_name: str
+    channel_key: str  # "none", "default", "simpleN" or "private"
+
+    @property
+    def uses_default_key(self) -> bool:
+        """The gossip channel is encrypted with the public default key (``AQ==``)."""
+        return self.channel_key == "default"
+
+    @property
+    def channel_is_public(self) -> bool:
+        """Anyone can read the gossip channel: no key, the default key, or a simpleN key."""
+        return self.channel_key != "private"
+
+
 ReceiveCallback = Callable[[Received], None]
+StatusCallback = Callable[[RadioStatus], None]
 
 
 @runtime_checkable
 class Radio(Protocol):
-    """What the daemon may ask of a radio."""
+    """What a node may ask of a radio."""
 
     @property
     def node_id(self) -> int:
-        """This radio's node number."""
+        """This radio's node number (0 until a Meshtastic radio first connected)."""
 
     @property
     def mtu(self) -> int:
         """The largest payload ``send`` accepts, in bytes."""
 
     @property
+    def text_mtu(self) -> int:
+        """The largest text ``send_text`` accepts, in UTF-8 bytes."""
+
+    @property
     def connected(self) -> bool:
         """False while the radio is unplugged, rebooting or switched off."""
+
+    @property
+    def status(self) -> str:
+        """Why the radio is (not) connected, in a few words."""
+
+    @property
+    def address(self) -> str:
+        """Where the radio is: a device path, host:port, or a simulated node."""
+
+    @property
+    def info(self) -> RadioInfo | None:
+        """What the radio said about itself (None before it said)."""
+
+    @property
+    def metrics(self) -> RadioMetrics:
+        """The radio's latest channel measurements."""
+
+    @property
+    def pending(self) -> int:
+        """Frames and texts handed to ``send``/``send_text`` and not yet gone."""
+
+    def ready(self) -> bool:
+        """Whether the radio has room for another gossip frame now.
+
+        The pump keeps frames in the engine until this is true, so the engine can still
+        cancel a relay it overhears meanwhile. Each radio says when its own queue is clear
+        (the simulated one: no frame of its own waiting or on air)."""
 
     def send(
         self, payload: bytes, dest: int | None = BROADCAST, *, hop_limit: int | None = None
@@ -61,10 +154,21 @@ class Radio(Protocol):
         """Queue ``payload`` for the air: to everyone (``dest`` None) or to one node.
 
         ``hop_limit`` is how many times the mesh may relay the frame (0: neighbours only);
-        None uses the radio's configured default. Raises RadioError when the payload is over
-        ``mtu`` or the radio is not connected. Frames the radio later refuses (duty cycle,
-        full queue) are dropped and counted by the radio, as the firmware does.
+        None uses the radio's configured default. Raises PayloadTooLargeError over ``mtu``,
+        RadioAddressError for a bad destination or hop limit, RadioNotConnectedError when the
+        radio is not connected, RadioQueueFullError when its queue is full. Frames the radio
+        later refuses (duty cycle) are retried or dropped and counted by the radio.
         """
 
+    def send_text(self, text: str, dest: int) -> None:
+        """Queue a direct text message to one radio (a resident's phone). Errors as ``send``."""
+
     def on_receive(self, callback: ReceiveCallback) -> None:
-        """Call ``callback`` with every frame received from now on (replaces any earlier one)."""
+        """Call ``callback`` with every gossip frame received (replaces any earlier one)."""
+
+    def on_text(self, callback: ReceiveCallback) -> None:
+        """Call ``callback`` with every text message received, payload as UTF-8 bytes."""
+
+    def on_status(self, callback: StatusCallback) -> None:
+        """Call ``callback`` when ``connected`` or ``status`` change, or when ``ready`` may
+        have become true again: the pump then looks again."""

@@ -81,7 +81,7 @@ class Neighbour:
 
 def store_summary(store: BoardStore) -> dict[int, tuple[int, int]]:
     """Per origin: (records held, highest seq)."""
-    with read_session(store.engine) as s:
+    with read_session(store.db) as s:
         rows = s.execute(
             select(RecordRow.origin, func.count(), func.max(RecordRow.seq)).group_by(
                 RecordRow.origin

@@ -17,7 +17,7 @@ from meshaid.protocol.record import EntryId
 
 def record_poster(store: BoardStore, eid: EntryId, radio_id: int) -> None:
     """Remember that ``radio_id`` posted entry ``eid`` (committed on return)."""
-    with write_session(store.engine) as s:
+    with write_session(store.db) as s:
         row = s.get(PosterRow, (eid.origin, eid.seq))
         if row is None:
             s.add(
@@ -34,14 +34,14 @@ def record_poster(store: BoardStore, eid: EntryId, radio_id: int) -> None:
 
 def poster_of(store: BoardStore, eid: EntryId) -> int | None:
     """The radio that posted ``eid`` through this node, or None."""
-    with read_session(store.engine) as s:
+    with read_session(store.db) as s:
         row = s.get(PosterRow, (eid.origin, eid.seq))
         return None if row is None else row.radio_id
 
 
 def open_posts_of(store: BoardStore, radio_id: int, now: int) -> list[EntryRow]:
     """The radio's open (or matched), unexpired entries at minute ``now``, newest first."""
-    with read_session(store.engine) as s:
+    with read_session(store.db) as s:
         stmt = (
             select(EntryRow)
             .join(

@@ -101,7 +101,7 @@ class BoardStore:
     """One node's board database. Every method is one transaction."""
 
     def __init__(self, engine: Engine, key: SigningKey, clock: NodeClock) -> None:
-        self.engine = engine
+        self.db = engine
         self._key = key
         self.clock = clock
         self.public_key = bytes(key.verify_key)
@@ -125,13 +125,13 @@ class BoardStore:
         return cls(engine, key, clock)
 
     def close(self) -> None:
-        self.engine.dispose()
+        self.db.dispose()
 
     # -- this node ----------------------------------------------------------------------
 
     def bootstrap(self, name: str) -> bool:
         """Record this node's origin and key in a new database. True if it was new."""
-        with write_session(self.engine) as s:
+        with write_session(self.db) as s:
             state = s.get(LocalStateRow, 1)
             if state is not None:
                 self._check_owner(state)
@@ -143,7 +143,7 @@ class BoardStore:
 
     def check_owner(self) -> None:
         """KeyFileError unless this store was created for this node's key."""
-        with read_session(self.engine) as s:
+        with read_session(self.db) as s:
             state = s.get(LocalStateRow, 1)
             if state is None:
                 raise StoreError("the board database has no node state; run `meshaid init`")
@@ -158,20 +158,20 @@ class BoardStore:
 
     def now_minute(self) -> int:
         """The node's current on-air minute, without advancing the persisted mark."""
-        with read_session(self.engine) as s:
+        with read_session(self.db) as s:
             state = s.get(LocalStateRow, 1)
             return self.clock.minute(state.clock_minute if state else 0)
 
     def next_seq(self) -> int:
         """The sequence number the next record created here will get."""
-        with read_session(self.engine) as s:
+        with read_session(self.db) as s:
             return self._next_seq(s, self._local_state(s))
 
     # -- keys ---------------------------------------------------------------------------
 
     def add_key(self, public_key: bytes, name: str) -> int:
         """Accept records signed by ``public_key`` from now on; returns its origin."""
-        with write_session(self.engine) as s:
+        with write_session(self.db) as s:
             now = self.clock.minute(self._local_state(s).clock_minute)
             return self._add_key(s, public_key, name, now)
 
@@ -188,7 +188,7 @@ class BoardStore:
         return origin
 
     def key_of(self, origin: int) -> bytes | None:
-        with read_session(self.engine) as s:
+        with read_session(self.db) as s:
             row = s.get(KeyRow, origin)
             return None if row is None else row.public_key
 
@@ -201,7 +201,7 @@ class BoardStore:
     def apply_all(self, records: Iterable[bytes | SignedRecord]) -> list[ApplyResult]:
         """Verify and merge records in one transaction."""
         results: list[ApplyResult] = []
-        with write_session(self.engine) as s:
+        with write_session(self.db) as s:
             now = self.clock.minute(self._local_state(s).clock_minute)
             for record in records:
                 results.append(self._apply_one(s, record, now))
@@ -252,7 +252,7 @@ class BoardStore:
         return self._create(with_state)
 
     def _create(self, build: Callable[[Session, int, int], RecordBody]) -> SignedRecord:
-        with write_session(self.engine) as s:
+        with write_session(self.db) as s:
             state = self._local_state(s)
             seq = self._next_seq(s, state)
             now = self.clock.minute(state.clock_minute)
@@ -409,27 +409,27 @@ class BoardStore:
     # -- queries ------------------------------------------------------------------------
 
     def entry(self, eid: EntryId) -> EntryRow | None:
-        with read_session(self.engine) as s:
+        with read_session(self.db) as s:
             return s.get(EntryRow, tuple(eid))
 
     def entry_state(self, eid: EntryId) -> EntryState | None:
-        with read_session(self.engine) as s:
+        with read_session(self.db) as s:
             return self._load_state(s, eid)
 
     def find_by_code(self, prefix: str) -> list[EntryRow]:
         """Entries whose code starts with ``prefix`` (already normalised)."""
-        with read_session(self.engine) as s:
+        with read_session(self.db) as s:
             # The code alphabet has no LIKE wildcards, so the prefix needs no escaping.
             stmt = select(EntryRow).where(EntryRow.code.like(prefix + "%")).order_by(EntryRow.code)
             return list(s.scalars(stmt).all())
 
     def all_codes(self) -> list[str]:
-        with read_session(self.engine) as s:
+        with read_session(self.db) as s:
             return list(s.scalars(select(EntryRow.code)).all())
 
     def entries(self, flt: EntryFilter, now: int) -> list[EntryRow]:
         """Entries matching ``flt`` at minute ``now``, newest first."""
-        with read_session(self.engine) as s:
+        with read_session(self.db) as s:
             return list(s.scalars(self._filtered(flt, now)).all())
 
     @staticmethod
@@ -466,12 +466,12 @@ class BoardStore:
         return stmt.order_by(EntryRow.created.desc(), EntryRow.origin, EntryRow.seq)
 
     def counters(self) -> dict[str, int]:
-        with read_session(self.engine) as s:
+        with read_session(self.db) as s:
             return {row.name: row.value for row in s.scalars(select(CounterRow)).all()}
 
     def records_of(self, origin: int) -> list[SignedRecord]:
         """This store's records of one origin, in seq order."""
-        with read_session(self.engine) as s:
+        with read_session(self.db) as s:
             raws = s.scalars(
                 select(RecordRow.raw).where(RecordRow.origin == origin).order_by(RecordRow.seq)
             ).all()

@@ -53,7 +53,7 @@ def signed(
 
 def dump(store: BoardStore) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of the merged tables, in a canonical order."""
-    with read_session(store.engine) as s:
+    with read_session(store.db) as s:
         entries = [
             tuple(getattr(row, col.key) for col in EntryRow.__table__.columns)
             for row in s.scalars(select(EntryRow).order_by(EntryRow.origin, EntryRow.seq))
@@ -197,7 +197,7 @@ def test_equivocation_keeps_evidence_and_the_lower_digest(make_store: Any) -> No
         assert store.apply(low).outcome == "duplicate"
         row = store.entry(low.entry_id)
         assert row is not None and row.text == low.body.text
-        with read_session(store.engine) as s:
+        with read_session(store.db) as s:
             kept = {r.raw for r in s.scalars(select(EvidenceRow))}
         assert kept == {low.raw, high.raw}
         assert store.counters()["records.equivocation"] == 2

@@ -47,12 +47,12 @@ def test_a_crash_before_commit_leaves_no_record_and_no_gap(make_store: Any) -> N
     def crash(_conn: object) -> None:
         raise Crash
 
-    event.listen(store.engine, "commit", crash)
+    event.listen(store.db, "commit", crash)
     try:
         with pytest.raises(Crash):
             store.create(need(store, "lost"))
     finally:
-        event.remove(store.engine, "commit", crash)
+        event.remove(store.db, "commit", crash)
     # The signed record never reached the disk nor anyone else: its number is still free.
     assert [r.body.text for r in store.records_of(store.origin)] == ["one"]
     assert store.next_seq() == 2
@@ -91,7 +91,7 @@ CHILD = textwrap.dedent(
     store.create(build)
     store.create(build)
     if sys.argv[2] == "before-commit":
-        event.listen(store.engine, "commit", lambda conn: os._exit(9))
+        event.listen(store.db, "commit", lambda conn: os._exit(9))
     else:
         event.listen(Session, "after_commit", lambda session: os._exit(9))
     store.create(build)
