@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import msgpack  # type: ignore[import-untyped]
+import msgpack
 from nacl.signing import SigningKey
 
 from meshaid.node.bench.jsonl_file import json_object, read_numbered
