@@ -12,7 +12,8 @@ from meshaid.cli import output
 from meshaid.cli.context import CliContext
 from meshaid.hardware.radio import RadioError
 from meshaid.node.daemon.control import ControlError, DaemonNotRunning, request, socket_path
-from meshaid.node.daemon.service import run_node, summary_rows
+from meshaid.node.daemon.service import run_node
+from meshaid.node.daemon.status import summary_rows
 
 LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"  # the journal adds the time itself
 

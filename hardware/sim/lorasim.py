@@ -35,7 +35,18 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from meshaid.hardware.radio import BROADCAST, RadioError, ReceiveCallback, Received
+from meshaid.hardware.radio import (
+    BROADCAST,
+    PayloadTooLargeError,
+    RadioAddressError,
+    RadioInfo,
+    RadioMetrics,
+    RadioNotConnectedError,
+    RadioStatus,
+    ReceiveCallback,
+    Received,
+    StatusCallback,
+)
 from meshaid.hardware.sim.topology import Link, Topology
 from meshaid.protocol import airtime
 from meshaid.protocol.errors import UsageError
@@ -46,6 +57,7 @@ SNR_MIN_DB = -20  # RadioInterface::getCWsize
 SNR_MAX_DB = 10
 DEFAULT_HOP_LIMIT = 3  # the firmware default; 7 at most
 MAX_HOP_LIMIT = 7
+TEXT_MTU = 200  # what the phone app shows of one message
 TX_QUEUE_LEN = 16  # MAX_TX_QUEUE
 UTIL_WINDOW = 60.0  # channel utilisation is taken over the last minute (airtime.h)
 UTIL_SNAPSHOT_SECONDS = 10.0
@@ -163,6 +175,9 @@ class SimRadio:
         self.seen: dict[tuple[int, int], float] = {}
         self.callback: ReceiveCallback | None = None
         self.sent_callback: Callable[[], None] | None = None
+        self.status_callback: StatusCallback | None = None
+        self.text_callback: ReceiveCallback | None = None
+        self.texts_sent: list[tuple[int, str]] = []  # (dest, text): the mesh carries no texts
         self.attempt_version = 0
         self.attempt_at: float | None = None
         self.hour_log: deque[tuple[float, float]] = deque()
@@ -190,21 +205,71 @@ class SimRadio:
     def connected(self) -> bool:
         return self.on
 
+    @property
+    def text_mtu(self) -> int:
+        return TEXT_MTU
+
+    @property
+    def status(self) -> str:
+        return "on" if self.on else "switched off"
+
+    @property
+    def address(self) -> str:
+        return f"sim:{self.index}"
+
+    @property
+    def info(self) -> RadioInfo | None:
+        return None
+
+    @property
+    def metrics(self) -> RadioMetrics:
+        # The firmware's channel utilisation is not modelled as a reading (CAD and the
+        # contention window are): the pump's channel manners never hold frames here.
+        return RadioMetrics()
+
+    @property
+    def pending(self) -> int:
+        return self.own_pending
+
+    def ready(self) -> bool:
+        """On, and none of its own frames queued or on air (as the firmware's queue shows)."""
+        return self.on and self.own_pending == 0
+
     def send(self, payload: bytes, dest: int | None = BROADCAST, *,
              hop_limit: int | None = None) -> None:
         if not self.on:
-            raise RadioError(f"node {self._node_id:#x} is switched off")
+            raise RadioNotConnectedError(f"node {self._node_id:#x} is switched off")
         if len(payload) > self._mtu:
-            raise RadioError(f"payload of {len(payload)} bytes is over the MTU of {self._mtu}")
+            raise PayloadTooLargeError(
+                f"payload of {len(payload)} bytes is over the MTU of {self._mtu}")
         if dest == self._node_id:
-            raise RadioError("a radio cannot send to itself")
+            raise RadioAddressError("a radio cannot send to itself")
         hops = self._mesh.hop_limit if hop_limit is None else hop_limit
         if not 0 <= hops <= MAX_HOP_LIMIT:
-            raise RadioError(f"hop limit must be 0..{MAX_HOP_LIMIT}, not {hop_limit}")
+            raise RadioAddressError(f"hop limit must be 0..{MAX_HOP_LIMIT}, not {hop_limit}")
         self._mesh._send_own(self, bytes(payload), dest, hops)
+
+    def send_text(self, text: str, dest: int) -> None:
+        """Kept in ``texts_sent``: the simulated neighbourhood has no phones on air."""
+        if not self.on:
+            raise RadioNotConnectedError(f"node {self._node_id:#x} is switched off")
+        if len(text.encode("utf-8")) > TEXT_MTU:
+            raise PayloadTooLargeError(f"text over the {TEXT_MTU}-byte limit")
+        self.texts_sent.append((dest, text))
 
     def on_receive(self, callback: ReceiveCallback) -> None:
         self.callback = callback
+
+    def on_text(self, callback: ReceiveCallback) -> None:
+        self.text_callback = callback
+
+    def on_status(self, callback: StatusCallback) -> None:
+        """Called when the node is switched on or off, and when an own frame left the air."""
+        self.status_callback = callback
+
+    def _status_changed(self) -> None:
+        if self.status_callback is not None:
+            self.status_callback(RadioStatus(self.on, self.status))
 
     # -- for the simulation's driver ----------------------------------------------------
 
@@ -303,9 +368,11 @@ class LoraMesh:
         if r.transmitting is not None:
             for arr in r.transmitting.arrivals:
                 arr.ok = False  # cut off mid-frame: the receivers get garbage
+        r._status_changed()
 
     def power_on(self, index: int) -> None:
         self.radios[index].on = True
+        self.radios[index]._status_changed()
 
     def partition(self, groups: Sequence[Collection[int]]) -> None:
         """Cut every link between different groups; nodes in no group form one more group."""
@@ -469,6 +536,7 @@ class LoraMesh:
             r.own_pending -= 1
             if r.sent_callback is not None:
                 r.sent_callback()
+            r._status_changed()
         if r.on and r.queue and r.transmitting is None:
             # startTransmitTimer after a send: a fresh contention delay before the next.
             self._arm(r, self.now + self._tx_delay(r))

@@ -30,13 +30,14 @@ import hashlib
 import math
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from meshaid.hardware.radio import Received
 from meshaid.hardware.sim import topology as topo
 from meshaid.hardware.sim.lorasim import LoraMesh, worst_window_share
+from meshaid.node.daemon.pump import Pump, PumpConfig
+from meshaid.node.errors import NodeError
 from meshaid.node.sim.scenarios import (
     HOUR,
     START_UNIX,
@@ -50,18 +51,20 @@ from meshaid.node.sim.scenarios import (
 from meshaid.protocol import airtime, timebase
 from meshaid.protocol.errors import UsageError
 from meshaid.protocol.record import EntryId, RecordId, SignedRecord, Status
-from meshaid.sync.api import FrameDropped, GossipProtocol, KeyLookup, RecordsAccepted
+from meshaid.sync.api import GossipProtocol, KeyLookup
 from meshaid.sync.baselines import NaiveFlooding, PeriodicRebroadcast
 from meshaid.sync.config import SyncConfig
 from meshaid.sync.engine import SyncEngine
 from meshaid.sync.merge import Board, join
 from meshaid.sync.verify import VerifyCache
 
-PRUNE_EVERY = 600.0  # the driver passes wall time to the engine every 10 minutes
+# The pump prunes with wall time this often here (the daemon: every minute); expiry is
+# far coarser than either, and pruning every node every minute would dominate the run.
+PRUNE_EVERY = 600.0
 STUCK_TIMER_FIRES = 10_000  # timer calls at one instant before the run is called stuck
 
 
-class SimulationError(Exception):
+class SimulationError(NodeError):
     """A protocol misbehaved in a way that stops the simulation (e.g. a timer loop)."""
 
 
@@ -77,6 +80,8 @@ class NodeSetup:
     now: float
     scenario: Scenario
     verify_cache: VerifyCache
+    known: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
+    first_seen: dict[RecordId, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -85,7 +90,6 @@ class ProtocolSpec:
     title: str  # as tables show it
     hop_limit: int | None  # for every frame it sends; None: the radios' default
     make: Callable[[NodeSetup], GossipProtocol]
-    tick: Callable[[GossipProtocol, int], None] | None = None  # gets wall minutes
 
 
 def _make_engine(setup: NodeSetup) -> GossipProtocol:
@@ -93,13 +97,9 @@ def _make_engine(setup: NodeSetup) -> GossipProtocol:
     config = SyncConfig(preset=sc.preset, budget_share=sc.budget_share)
     engine = SyncEngine(setup.keys, setup.rng, config, verify_cache=setup.verify_cache,
                         node_id=setup.node_id)
-    engine.load(setup.records)
+    # What the daemon loads from its store: records, known runs, first-seen minutes.
+    engine.load(setup.records, known=setup.known, first_seen=setup.first_seen)
     return engine
-
-
-def _prune_engine(proto: GossipProtocol, wall_minutes: int) -> None:
-    if isinstance(proto, SyncEngine):
-        proto.prune(wall_minutes)
 
 
 def _make_flooding(setup: NodeSetup) -> GossipProtocol:
@@ -116,7 +116,7 @@ def _make_periodic(setup: NodeSetup) -> GossipProtocol:
 
 PROTOCOLS: dict[str, ProtocolSpec] = {
     # The engine relays and repairs by itself, so its frames go to neighbours only.
-    "engine": ProtocolSpec("engine", "sync engine", 0, _make_engine, _prune_engine),
+    "engine": ProtocolSpec("engine", "sync engine", 0, _make_engine),
     "flooding": ProtocolSpec("flooding", "(a) naive flooding", None, _make_flooding),
     "periodic": ProtocolSpec("periodic", "(b) periodic rebroadcast", 0, _make_periodic),
 }
@@ -208,13 +208,38 @@ class _Node:
         self.identity = identity
         self.life = 0
         self.board = Board()
-        self.proto: GossipProtocol | None = None
+        self.pump: Pump | None = None
         self.up = True
         self.timer_at: float | None = None
         self.timer_gen = 0
         self.fires_at = -1.0
         self.fires = 0
         self.handed: list[tuple[float, float]] = []  # (when, airtime) of frames sent
+        # What the daemon keeps in its store across a restart, besides the records.
+        self.known: dict[int, list[tuple[int, int]]] = {}
+        self.first_seen: dict[RecordId, int] = {}
+        self.dropped = 0  # frames dropped by the pumps of earlier lives
+
+
+class _SimBoard:
+    """The pump's board on a simulated node: its in-memory Board, and the tracker."""
+
+    def __init__(self, sim: Simulation, node: _Node) -> None:
+        self.sim = sim
+        self.node = node
+
+    def accept(self, records: Sequence[SignedRecord], now: float) -> None:
+        sim, node = self.sim, self.node
+        minute = sim._wall_minutes(node)
+        for rec in records:
+            if rec.raw not in sim.known_raw:
+                sim.unknown_records += 1
+            node.board.apply(rec)
+            node.first_seen.setdefault(rec.record_id, minute)
+            sim.tracker.check(node.index, node.board, rec.entry_id, now)
+
+    def keep_known(self, runs: Mapping[int, Sequence[tuple[int, int]]]) -> None:
+        self.node.known = {origin: list(r) for origin, r in runs.items()}
 
 
 @dataclass
@@ -343,7 +368,6 @@ class Simulation:
                           if p.record.body.status == Status.WITHDRAWN}
         self.all_records: list[SignedRecord] = list(self.workload.existing)
         self.unknown_records = 0
-        self.frames_dropped = 0
         for node in self.nodes:
             node.board.apply_all(self.workload.existing)
         self._ran = False
@@ -358,9 +382,6 @@ class Simulation:
         cpu_started = time.process_time()
         mesh = self.mesh
         for node in self.nodes:
-            radio = mesh.radios[node.index]
-            radio.on_receive(functools.partial(self._on_frame, node))
-            radio.on_sent(functools.partial(self._pump, node))
             self._start(node)
         for planned in self.workload.planned:
             mesh.schedule(planned.at, self._create, planned)
@@ -373,10 +394,6 @@ class Simulation:
             halves = split_in_two(self.topology)
             mesh.schedule(part.start * HOUR, mesh.partition, halves)
             mesh.schedule(part.end * HOUR, mesh.heal)
-        if self.spec.tick is not None:
-            for node in self.nodes:
-                first = PRUNE_EVERY * (node.index + 1) / (len(self.nodes) + 1)
-                mesh.schedule(first, self._tick, node)
         end = self.sc.end
         hours = math.ceil(end / HOUR)
         for h in range(1, hours + 1):
@@ -395,24 +412,33 @@ class Simulation:
             records=tuple(node.board.records.values()), keys=self.workload.key_of,
             rng=random.Random(f"{self.sc.seed}/{self.spec.name}/{node.index}/{node.life}"),
             now=self.mesh.now, scenario=self.sc, verify_cache=self.verify_cache,
+            known=node.known, first_seen=node.first_seen,
         )
-        node.proto = self.spec.make(setup)
         node.up = True
         node.timer_at = None
         node.timer_gen += 1
-        if self.spec.tick is not None:
-            self.spec.tick(node.proto, self._wall_minutes(node))
-        self._pump(node)
+        config = pump_config(self.sc, self.spec)
+        pump = Pump(
+            self.spec.make(setup), radio, _SimBoard(self, node),
+            wall_minutes=functools.partial(self._wall_minutes, node),
+            wall=functools.partial(self._wall, node), config=config,
+            on_sent=functools.partial(self._handed, node),
+        )
+        pump._wake = functools.partial(self._wake, node, pump)
+        node.pump = pump
+        self._wake(node, pump)
 
-    def _tick(self, node: _Node) -> None:
-        if node.up and node.proto is not None and self.spec.tick is not None:
-            self.spec.tick(node.proto, self._wall_minutes(node))
-            self._pump(node)
-        self.mesh.schedule(self.mesh.now + PRUNE_EVERY, self._tick, node)
+    def _wall(self, node: _Node) -> float:
+        return START_UNIX + self.mesh.now + self.sc.clock_offset(node.index)
+
+    def _handed(self, node: _Node, now: float, size: int) -> None:
+        node.handed.append((now, self.mesh.airtime_of(size)))
 
     def _power_off(self, node: _Node) -> None:
         node.up = False
-        node.proto = None
+        if node.pump is not None:
+            node.dropped += node.pump.counters["frames_dropped"]
+        node.pump = None
         node.timer_gen += 1
         self.mesh.power_off(node.index)
 
@@ -422,57 +448,44 @@ class Simulation:
             node.identity = rejoin.identity
             node.life += 1
             node.board = Board()
+            node.known = {}
+            node.first_seen = {}
             self.tracker.rejoin(node.index, self.mesh.now, list(self.all_records))
         self._start(node)
 
     def _create(self, planned: Planned) -> None:
         node = self.nodes[planned.node]
-        if not node.up or node.proto is None:
+        if not node.up or node.pump is None:
             raise SimulationError(f"node {node.index} is planned to create a record while off")
         rec = planned.record
         self.all_records.append(rec)
         self.tracker.created(planned, node.life)
         node.board.apply(rec)
-        node.proto.add_local(rec, self.mesh.now)
-        self._pump(node)
+        node.first_seen.setdefault(rec.record_id, self._wall_minutes(node))
+        node.pump.add_local(rec, self.mesh.now)
+        self._schedule(node, node.pump)
 
-    def _on_frame(self, node: _Node, rx: Received) -> None:
-        if node.up and node.proto is not None:
-            node.proto.receive(rx.payload, rx.sender, self.mesh.now)
-            self._pump(node)
+    def _wake(self, node: _Node, pump: Pump) -> None:
+        """The radio heard something or has room again: run the node's pump now."""
+        if not node.up or node.pump is not pump:
+            return  # a pump of a node switched off since
+        pump.step(self.mesh.now)
+        self._schedule(node, pump)
 
-    def _pump(self, node: _Node) -> None:
-        proto = node.proto
-        if not node.up or proto is None:
-            return
-        now = self.mesh.now
-        due = proto.next_deadline()
-        if due is not None and due <= now:
-            proto.handle_timer(now)
-        self._drain(node, proto)
-        radio = self.mesh.radios[node.index]
-        while radio.own_pending == 0:
-            out = proto.poll_transmit(now)
-            if out is None:
-                break
-            radio.send(out.payload, out.dest, hop_limit=self.spec.hop_limit)
-            node.handed.append((now, self.mesh.airtime_of(len(out.payload))))
-            if radio.own_pending == 0:
-                break  # the radio refused it (duty cycle, full queue): counted there
-        self._drain(node, proto)
-        deadline = proto.next_deadline()
-        if deadline is None or (deadline <= now and radio.own_pending):
+    def _schedule(self, node: _Node, pump: Pump) -> None:
+        at = pump.next_wakeup(self.mesh.now)
+        if at is None:
             # Nothing pending, or a frame waiting for the radio: the end of the radio's
-            # current frame pumps this node again.
+            # current frame wakes the pump again.
             node.timer_at = None
             node.timer_gen += 1
-        elif deadline != node.timer_at:
-            node.timer_at = deadline
+        elif at != node.timer_at:
+            node.timer_at = at
             node.timer_gen += 1
-            self.mesh.schedule(deadline, self._fire, node, node.timer_gen)
+            self.mesh.schedule(max(at, self.mesh.now), self._fire, node, node.timer_gen)
 
     def _fire(self, node: _Node, gen: int) -> None:
-        if gen != node.timer_gen or not node.up or node.proto is None:
+        if gen != node.timer_gen or not node.up or node.pump is None:
             return
         now = self.mesh.now
         if now == node.fires_at:
@@ -485,20 +498,9 @@ class Simulation:
         else:
             node.fires_at, node.fires = now, 0
         node.timer_at = None
-        node.proto.handle_timer(now)
-        self._pump(node)
-
-    def _drain(self, node: _Node, proto: GossipProtocol) -> None:
-        for event in proto.drain_events():
-            if isinstance(event, RecordsAccepted):
-                now = self.mesh.now
-                for rec in event.records:
-                    if rec.raw not in self.known_raw:
-                        self.unknown_records += 1
-                    node.board.apply(rec)
-                    self.tracker.check(node.index, node.board, rec.entry_id, now)
-            elif isinstance(event, FrameDropped):
-                self.frames_dropped += 1
+        pump = node.pump
+        pump.step(now)
+        self._schedule(node, pump)
 
     # -- measuring -------------------------------------------------------------------------
 
@@ -605,10 +607,18 @@ class Simulation:
             eta=bound * delivery / airtime_total if airtime_total > 0 and bound > 0 else None,
             airtime_per_hour=airtime_total / (end / HOUR),
             hourly_airtime=tuple(mesh.hourly_airtime),
-            frames_dropped=self.frames_dropped, unknown_records=self.unknown_records,
+            frames_dropped=sum(n.dropped for n in self.nodes) + sum(
+                n.pump.counters["frames_dropped"] for n in self.nodes if n.pump is not None),
+            unknown_records=self.unknown_records,
             expired_records=expired,
             simulated_hours=end / HOUR, wall_seconds=wall_seconds, cpu_seconds=cpu_seconds,
         )
+
+
+def pump_config(sc: Scenario, spec: ProtocolSpec) -> PumpConfig:
+    """How a simulated node's pump is set up: as the daemon's, but for the prune cadence."""
+    return PumpConfig(prune_every=PRUNE_EVERY, hop_limit=spec.hop_limit,
+                      budget_seconds=sc.budget_share * HOUR, preset=sc.preset)
 
 
 def build_topology(sc: Scenario) -> topo.Topology:

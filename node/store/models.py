@@ -153,3 +153,14 @@ class CounterRow(Base):
 
     name: Mapped[str] = mapped_column(primary_key=True)
     value: Mapped[int]
+
+
+class KnownRunRow(Base):
+    """Seq runs the sync engine counts as held: stored, pruned after expiry, or reported
+    pruned by a neighbour. Kept so that a restarted node does not ask for them again."""
+
+    __tablename__ = "known_runs"
+
+    origin: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    first: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last: Mapped[int]

@@ -1,26 +1,28 @@
-"""A tiny hand-driven mesh for the sync engine tests: no radio, no clock, no sleeps.
+"""A tiny hand-driven mesh for the sync engine tests: in-memory radios, no clock, no sleeps.
 
 Tests get it through the ``net`` fixture (``net.Mesh``, ``net.lossy``), since with
 importlib import mode a helper module beside the tests cannot be imported by name.
 
-Every frame a node sends is offered to each neighbour; a ``Link`` policy says whether it
+Each node runs the daemon's own pump (meshaid.node.daemon.pump) on a MemoryRadio. Every
+frame a node's radio sends is offered to each neighbour; a ``Link`` policy says whether it
 arrives, how many times, and after what delay (a lost frame is simply not delivered).
-Each node keeps a merge.Board fed from its RecordsAccepted events and its own records.
+Each node keeps a merge.Board fed from the pump with its accepted and its own records.
 """
 
 from __future__ import annotations
 
 import heapq
 import random
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 import pytest
 
+from meshaid.hardware.memory_radio import MemoryRadio
+from meshaid.node.daemon.pump import Pump
 from meshaid.protocol.airtime import airtime_seconds
 from meshaid.protocol.record import SignedRecord
-from meshaid.sync.api import RecordsAccepted
 from meshaid.sync.config import SyncConfig
 from meshaid.sync.engine import SyncEngine
 from meshaid.sync.merge import Board
@@ -40,6 +42,19 @@ def perfect(_src: int, _dst: int, _now: float, airtime: float) -> list[float]:
     return [airtime]
 
 
+class BoardSink:
+    """The pump's board: a node's merge.Board."""
+
+    def __init__(self, node: Node) -> None:
+        self.node = node
+
+    def accept(self, records: Sequence[SignedRecord], now: float) -> None:
+        self.node.board.apply_all(records)
+
+    def keep_known(self, runs: Mapping[int, Sequence[tuple[int, int]]]) -> None:
+        pass
+
+
 @dataclass
 class Node:
     index: int
@@ -47,11 +62,16 @@ class Node:
     engine: SyncEngine
     board: Board = field(default_factory=Board)
     sent: list[tuple[float, bytes]] = field(default_factory=list)  # (when, payload)
+    radio: MemoryRadio = field(init=False)
+    pump: Pump = field(init=False)
 
-    def take_events(self) -> None:
-        for event in self.engine.drain_events():
-            if isinstance(event, RecordsAccepted):
-                self.board.apply_all(event.records)
+    def __post_init__(self) -> None:
+        self.radio = MemoryRadio(radio_id(self.index))
+        self.attach()
+
+    def attach(self) -> None:
+        """A pump for the current engine (after a restart or a wipe)."""
+        self.pump = Pump(self.engine, self.radio, BoardSink(self))
 
 
 class Mesh:
@@ -101,10 +121,12 @@ class Mesh:
         node = self.nodes[i]
         node.engine = self._engine(seed, None, i)
         node.board = Board()
+        node.attach()
 
     def replace(self, i: int, engine: SyncEngine, board: Board) -> None:
         self.nodes[i].engine = engine
         self.nodes[i].board = board
+        self.nodes[i].attach()
 
     def create(self, i: int, text: str = "rice and beans", **fields: object) -> SignedRecord:
         node = self.nodes[i]
@@ -115,11 +137,16 @@ class Mesh:
     def publish(self, i: int, rec: SignedRecord) -> None:
         node = self.nodes[i]
         node.board.apply(rec)
-        node.engine.add_local(rec, self.now)
-        self._pump(node)
+        node.pump.add_local(rec, self.now)
+        self._carry(node)
 
     def _pump(self, node: Node) -> None:
-        while (out := node.engine.poll_transmit(self.now)) is not None:
+        node.pump.step(self.now)
+        self._carry(node)
+
+    def _carry(self, node: Node) -> None:
+        """Put what the node's radio sent on the air towards each neighbour."""
+        for out in node.radio.take_sent():
             node.sent.append((self.now, out.payload))
             self.frames += 1
             airtime = airtime_seconds(len(out.payload))
@@ -129,7 +156,6 @@ class Mesh:
                     heapq.heappush(
                         self._air, (self.now + delay, self._order, node.index, dst, out.payload)
                     )
-        node.take_events()
 
     def run(self, seconds: float) -> None:
         """Let ``seconds`` pass: deliver frames, fire timers, send what is due."""
@@ -152,18 +178,16 @@ class Mesh:
             touched: set[int] = set()
             while self._air and self._air[0][0] <= self.now:
                 _, _, src, dst, payload = heapq.heappop(self._air)
-                self.nodes[dst].engine.receive(payload, radio_id(src), self.now)
+                self.nodes[dst].radio.hear(payload, radio_id(src))
                 touched.add(dst)
             while deadlines and deadlines[0][0] <= self.now:
                 touched.add(heapq.heappop(deadlines)[1])
             for i in sorted(touched):
                 node = self.nodes[i]
-                node.engine.handle_timer(self.now)
                 self._pump(node)
                 self._note_deadline(deadlines, node)
         self.now = until
         for node in self.nodes:
-            node.engine.handle_timer(self.now)
             self._pump(node)
 
     def _stale(self, entry: tuple[float, int]) -> bool:

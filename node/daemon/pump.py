@@ -1,0 +1,334 @@
+"""The pump: one node's loop body, between a radio, a gossip protocol and a board.
+
+The daemon (node/daemon/service.py) drives it with asyncio on a real radio; the simulator
+(node/sim/simulation.py) drives the same class on the simulated LoRa mesh; the sync tests
+drive it on in-memory radios. Whoever drives it owns the clock: ``step(now)`` does what is
+due at ``now`` and ``next_wakeup()`` says when to call it again; the radio's callbacks call
+``wake`` (given by the driver) when something arrives.
+
+One step, in order:
+
+* frames heard since the last step -> ``protocol.receive``;
+* residents' texts -> the desk, whose replies go back through ``radio.send_text``;
+* this node's own new records (from ``local``, polled every ``local_poll_every`` seconds
+  or at once after a text) -> ``protocol.add_local``;
+* pruning with the wall clock, every ``prune_every`` seconds, and the known seq runs
+  handed to the board to keep across restarts;
+* the protocol's timers; its events -> the board (accepted records), the neighbour
+  table (peers heard), the counters (frames dropped);
+* frames -> ``radio.send``, only while ``radio.ready()``: frames stay in the protocol until
+  the radio has room, so a relay the protocol cancels on overhearing never leaves, on a
+  real radio as in the simulator.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter, deque
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+from meshaid.hardware.radio import Radio, RadioError, RadioStatus, Received
+from meshaid.protocol.airtime import airtime_seconds
+from meshaid.protocol.errors import UsageError
+from meshaid.protocol.record import SignedRecord
+from meshaid.sync.api import FrameDropped, GossipProtocol, PeerSeen, RecordsAccepted
+from meshaid.sync.budget import AirtimeBudget
+
+from .channel_manners import ChannelManners
+
+logger = logging.getLogger(__name__)
+
+# While the radio is away, due frames wait; its status callback wakes the pump sooner.
+DISCONNECTED_RETRY = 1.0
+# Gossip goes to neighbours only: the engine relays what its neighbours lack itself, and
+# letting the firmware flood every frame three hops too would multiply the airtime.
+GOSSIP_HOP_LIMIT = 0
+
+
+class Board(Protocol):
+    """Where accepted records go, and what the node keeps of the protocol between runs."""
+
+    def accept(self, records: Sequence[SignedRecord], now: float) -> None:
+        """Records the protocol verified and found new: store (merge) them."""
+
+    def keep_known(self, runs: Mapping[int, Sequence[tuple[int, int]]]) -> None:
+        """Every origin's seq runs known to the protocol (held, pruned or reported
+        pruned), to load again after a restart so nobody is asked for them again."""
+
+
+class LocalRecords(Protocol):
+    """This node's own records, made elsewhere (the CLI, the desk), not yet handed over."""
+
+    def take_new(self) -> list[SignedRecord]:
+        """Records made since the last call, in seq order."""
+
+
+class Desk(Protocol):
+    """Answers residents' direct messages."""
+
+    def handle(self, sender: int, text: str, wall: float) -> Sequence[TextReply]:
+        """Replies to one text (``wall``: Unix seconds, for ages shown to residents)."""
+
+
+class TextReply(Protocol):
+    @property
+    def dest(self) -> int: ...
+
+    @property
+    def text(self) -> str: ...
+
+
+@runtime_checkable
+class Prunable(Protocol):
+    def prune(self, wall_minutes: int) -> object: ...
+
+    def known_runs(self) -> Mapping[int, Sequence[tuple[int, int]]]: ...
+
+
+@dataclass
+class Neighbour:
+    node: int
+    first_heard: float  # driver time
+    last_heard: float
+    frames: int = 0
+
+
+@dataclass(frozen=True)
+class PumpConfig:
+    """How often the pump does its housekeeping, in the driver's seconds."""
+
+    local_poll_every: float = 3.0  # a post from another process goes on air within this
+    prune_every: float = 60.0  # expiry is by the minute: once a minute is enough
+    hop_limit: int | None = GOSSIP_HOP_LIMIT  # None: the radio's default (flooding baseline)
+    budget_seconds: float = 180.0  # for the airtime shown in status (the engine has its own)
+    preset: str = "LONG_FAST"
+
+
+class Pump:
+    """One node's pump; see the module docstring. Not thread-safe: one driver calls it."""
+
+    def __init__(
+        self,
+        protocol: GossipProtocol,
+        radio: Radio,
+        board: Board,
+        *,
+        wall_minutes: Callable[[], int] | None = None,
+        wall: Callable[[], float] = lambda: 0.0,
+        config: PumpConfig | None = None,
+        local: LocalRecords | None = None,
+        desk: Desk | None = None,
+        wake: Callable[[], None] | None = None,
+        on_sent: Callable[[float, int], None] | None = None,
+    ) -> None:
+        self.protocol = protocol
+        self.radio = radio
+        self.board = board
+        self.config = config or PumpConfig()
+        self.local = local
+        self.desk = desk
+        self._wall_minutes = wall_minutes
+        self._wall = wall
+        self._wake = wake or (lambda: None)
+        self._on_sent = on_sent  # (now, payload bytes) of each frame handed to the radio
+        self.manners = ChannelManners()
+        # What this node handed to the radio in the last hour, charged as the engine does.
+        self.airtime = AirtimeBudget(self.config.budget_seconds, 0.0)
+        self.neighbours: dict[int, Neighbour] = {}
+        self.counters: Counter[str] = Counter()
+        self._inbox: deque[Received] = deque()
+        self._texts: deque[Received] = deque()
+        self._next_local = float("-inf")
+        self._next_prune = float("-inf")
+        self._local_now = False
+        self._stepping = False
+        self._again = False
+        # Pruning needs the wall clock; without one (hand-driven tests) nothing is pruned.
+        self._prunes = wall_minutes is not None and isinstance(protocol, Prunable)
+        radio.on_receive(self._heard)
+        radio.on_text(self._text_heard)
+        radio.on_status(self._radio_changed)
+
+    # -- what the driver calls ----------------------------------------------------------
+
+    def add_local(self, record: SignedRecord, now: float) -> None:
+        """A record this node just made and stored: spread it (the simulator's path)."""
+        self.protocol.add_local(record, now)
+        self.step(now)
+
+    def step(self, now: float) -> None:
+        """Do everything that is due at ``now``."""
+        if self._stepping:  # a radio callback during our own send: go round once more
+            self._again = True
+            return
+        self._stepping = True
+        try:
+            self._again = True
+            while self._again:
+                self._again = False
+                self._step(now)
+        finally:
+            self._stepping = False
+
+    def next_wakeup(self, now: float) -> float | None:
+        """When ``step`` should run next; None when only an arrival can give it work."""
+        times = []
+        if self.local is not None:
+            times.append(self._next_local)
+        if self._prunes:
+            times.append(self._next_prune)
+        deadline = self.protocol.next_deadline()
+        # A due frame waiting for a connected radio's room: its status callback wakes us.
+        waiting = deadline is not None and deadline <= now and self.radio.connected and (
+            not self.radio.ready())
+        if deadline is not None and not waiting:
+            wait = deadline - now
+            if not self.radio.connected:
+                wait = max(wait, DISCONNECTED_RETRY)
+            held = self.manners.wait(self.radio.metrics.channel_utilisation, now)
+            if held is not None:
+                wait = max(wait, held)
+            times.append(now + wait)
+        return min(times) if times else None
+
+    def pick_up_local(self) -> None:
+        """Look for this node's new records at the next step, not at the next poll."""
+        self._local_now = True
+        self._wake()
+
+    # -- one step -----------------------------------------------------------------------
+
+    def _step(self, now: float) -> None:
+        proto = self.protocol
+        while self._inbox:
+            rx = self._inbox.popleft()
+            proto.receive(rx.payload, rx.sender, now)
+        if self._texts:
+            self._answer_texts()
+        if self.local is not None and (self._local_now or now >= self._next_local):
+            self._local_now = False
+            self._next_local = now + self.config.local_poll_every
+            self._hand_local(now)
+        if self._prunes and now >= self._next_prune:
+            assert isinstance(proto, Prunable)
+            self._next_prune = now + self.config.prune_every
+            self._prune(proto)
+        due = proto.next_deadline()
+        if due is not None and due <= now:
+            proto.handle_timer(now)
+        self._handle_events(now)
+        self._transmit(now)
+        self._handle_events(now)
+
+    def _hand_local(self, now: float) -> None:
+        assert self.local is not None
+        try:
+            records = self.local.take_new()
+        except Exception as exc:  # a busy database: the next poll tries again
+            self.counters["local_read_failed"] += 1
+            logger.error("cannot read this node's new records: %s", exc)
+            return
+        for rec in records:
+            try:
+                self.protocol.add_local(rec, now)
+            except UsageError as exc:
+                logger.error("own record %d not sent: %s", rec.body.seq, exc)
+                continue
+            logger.info("own record %08x/%d queued for the air", rec.body.origin, rec.body.seq)
+
+    def _prune(self, proto: Prunable) -> None:
+        assert self._wall_minutes is not None
+        try:
+            minute = self._wall_minutes()
+        except Exception as exc:  # a busy database behind the clock: next time
+            logger.error("cannot read the wall clock: %s", exc)
+            return
+        proto.prune(minute)
+        try:
+            self.board.keep_known(proto.known_runs())
+        except Exception as exc:
+            self.counters["keep_known_failed"] += 1
+            logger.error("cannot keep the known seq runs: %s", exc)
+
+    def _transmit(self, now: float) -> None:
+        radio = self.radio
+        while radio.connected and radio.ready():
+            utilisation = radio.metrics.channel_utilisation
+            if not self.manners.may_send(utilisation, now):
+                self.counters["held_for_busy_channel"] += 1
+                return
+            out = self.protocol.poll_transmit(now)
+            if out is None:
+                return
+            self.airtime.spend(now, airtime_seconds(len(out.payload), self.config.preset))
+            before = radio.pending
+            try:
+                radio.send(out.payload, out.dest, hop_limit=self.config.hop_limit)
+            except RadioError as exc:  # went down meanwhile: digests repair what is lost
+                self.counters["send_failed"] += 1
+                logger.warning("frame of %d bytes not sent: %s", len(out.payload), exc)
+                return
+            self.counters["frames_sent"] += 1
+            if self._on_sent is not None:
+                self._on_sent(now, len(out.payload))
+            self.manners.sent(utilisation, now)
+            if radio.pending <= before:
+                return  # refused at once (duty cycle): the radio counted it; wait
+
+    def _handle_events(self, now: float) -> None:
+        for event in self.protocol.drain_events():
+            if isinstance(event, RecordsAccepted):
+                self.board.accept(event.records, now)
+            elif isinstance(event, PeerSeen):
+                known = self.neighbours.get(event.node)
+                if known is None:
+                    known = self.neighbours[event.node] = Neighbour(event.node, now, now)
+                    logger.info("neighbour !%08x heard", event.node)
+                known.last_heard = now
+                known.frames += 1
+            elif isinstance(event, FrameDropped):
+                self.counters["frames_dropped"] += 1
+                logger.debug("frame from !%08x dropped: %s", event.sender, event.reason)
+
+    def _answer_texts(self) -> None:
+        while self._texts:
+            rx = self._texts.popleft()
+            if self.desk is None:
+                self.counters["texts_ignored"] += 1
+                continue
+            text = rx.payload.decode("utf-8", errors="replace")
+            self.counters["texts_received"] += 1
+            logger.info("text from !%08x (%d bytes)", rx.sender, len(rx.payload))
+            try:
+                replies = self.desk.handle(rx.sender, text, self._wall())
+            except Exception:  # the desk answers everything; a bug must not stop the node
+                self.counters["texts_failed"] += 1
+                logger.exception("phone desk failed on a text from !%08x", rx.sender)
+                continue
+            for reply in replies:
+                try:
+                    self.radio.send_text(reply.text, reply.dest)
+                except RadioError as exc:
+                    self.counters["replies_failed"] += 1
+                    logger.warning("reply to !%08x not sent: %s", reply.dest, exc)
+                else:
+                    self.counters["replies_sent"] += 1
+            self._local_now = True  # a resident's post goes on air at once
+
+    # -- radio callbacks (the driver's loop) ----------------------------------------------
+
+    def _heard(self, rx: Received) -> None:
+        self._inbox.append(rx)
+        self._wake()
+
+    def _text_heard(self, rx: Received) -> None:
+        if rx.dest is None:  # channel chat, not a message to this node
+            self.counters["texts_ignored"] += 1
+            return
+        self._texts.append(rx)
+        self._wake()
+
+    def _radio_changed(self, _status: RadioStatus) -> None:
+        self._wake()

@@ -1,0 +1,83 @@
+"""The daemon and the simulator run one pump: same inputs and clock, same frames handed."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from meshaid.hardware.memory_radio import MemoryRadio
+from meshaid.node.daemon.pump import Pump
+from meshaid.node.daemon.radio_config import RadioConfig
+from meshaid.node.daemon.service import Daemon
+from meshaid.node.services import PostRequest, init_node, open_node
+from meshaid.node.sim.scenarios import SCENARIOS
+from meshaid.node.sim.simulation import PROTOCOLS, Simulation, pump_config
+from meshaid.protocol import frames
+from meshaid.protocol.record import SignedRecord
+from meshaid.sync.config import SyncConfig
+from meshaid.sync.engine import SyncEngine
+from meshaid.sync.merge import Board
+from recordgen import Signer
+
+NODE, NEIGHBOUR = 0x4D41_0001, 0x4D41_0002
+
+
+class MemoryBoard:
+    def __init__(self) -> None:
+        self.board = Board()
+
+    def accept(self, records: Sequence[SignedRecord], now: float) -> None:
+        self.board.apply_all(records)
+
+    def keep_known(self, runs: Mapping[int, Sequence[tuple[int, int]]]) -> None:
+        pass
+
+
+def test_the_daemon_and_the_simulator_hand_the_radio_the_same_frames(tmp_path: Path) -> None:
+    init_node(tmp_path / "a", name="a", timezone="UTC", zones=("north block",))
+    node = open_node(tmp_path / "a")
+    neighbour = Signer(7)
+    node.store.add_key(neighbour.public_key, "neighbour")
+    config = SyncConfig()
+    keys = {node.store.origin: node.store.public_key, neighbour.origin: neighbour.public_key}
+
+    daemon_radio = MemoryRadio(NODE, capacity=1)
+    daemon = Daemon(node, daemon_radio, RadioConfig(), sync_config=config, rng=random.Random(5),
+                    control_path=tmp_path / "a" / "control.sock")
+    sim_radio = MemoryRadio(NODE, capacity=1)
+    engine = SyncEngine(keys.get, random.Random(5), config, node_id=NODE)
+    spec = PROTOCOLS["engine"]
+    sim_pump = Pump(engine, sim_radio, MemoryBoard(), config=pump_config(SCENARIOS["S1"], spec))
+
+    daemon.step(0.0)
+    assert type(daemon.pump) is type(sim_pump) is Pump
+    sent: dict[str, list[tuple[float, bytes]]] = {"daemon": [], "sim": []}
+    heard = [neighbour.create(f"tarps and rope, lot {i}") for i in range(3)]
+    t = 0.0
+    while t < 600.0:
+        if t == 20.0:  # a post made here: the daemon reads it from the store
+            node.post(PostRequest(kind="need", text="insulin cooler", category="medicine"))
+            (own,) = node.store.records_of(node.store.origin)
+            assert daemon.pump is not None
+            daemon.pump.pick_up_local()
+            sim_pump.add_local(own, t)
+        if t in (40.0, 41.0, 300.0):  # frames from the neighbour, heard by both
+            rec = heard.pop(0)
+            for radio in (daemon_radio, sim_radio):
+                radio.hear(frames.encode(frames.RecordsFrame((rec.raw,), relay=True)), NEIGHBOUR)
+        daemon.step(t)
+        sim_pump.step(t)
+        sent["daemon"] += [(t, f.payload) for f in daemon_radio.take_sent()]
+        sent["sim"] += [(t, f.payload) for f in sim_radio.take_sent()]
+        t += 0.25
+    assert sent["daemon"], "the node should have said something in ten minutes"
+    assert sent["daemon"] == sent["sim"]
+    node.close()
+
+
+def test_the_simulator_runs_its_nodes_on_the_pump() -> None:
+    sim = Simulation(SCENARIOS["small"], PROTOCOLS["engine"])
+    result = sim.run()
+    assert all(isinstance(n.pump, Pump) for n in sim.nodes if n.up)
+    assert result.delivery == 1.0
