@@ -14,7 +14,7 @@ what a node gets for codes that mix letters and digits.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -135,11 +135,6 @@ def parse_line(text_line: str, line: int) -> LabelledLine:
     if lang is not None and not isinstance(lang, str):
         raise BenchInputError(f"line {line}: 'lang' must be text")
     return LabelledLine(line, text, str(intent), lang)
-
-
-def parse_lines(lines: Iterable[str]) -> list[LabelledLine]:
-    """Every non-blank line of a commands file, numbered from 1."""
-    return [parse_line(text, number) for number, text in enumerate(lines, 1) if text.strip()]
 
 
 def read_lines(path: Path) -> list[LabelledLine]:

@@ -35,7 +35,7 @@ from meshaid.node.errors import (
     NodeError,
     UnknownCodeError,
 )
-from meshaid.node.phone import desk_texts, replies
+from meshaid.node.phone import replies
 from meshaid.node.phone.intents import POST_KINDS, Command, Intent, parse, query_matches
 from meshaid.node.phone.replies import MAX_REPLY_BYTES, EntrySummary, fit, utf8_len
 from meshaid.node.phone.when import event_time
@@ -132,7 +132,7 @@ class PhoneDesk:
         except NodeError:
             # The store was busy or failed: the resident is told, the daemon carries on.
             self.counters["errors.node"] += 1
-            out = [self._to(sender, desk_texts.try_again(command.lang))]
+            out = [self._to(sender, replies.try_again(command.lang))]
         return out
 
     # -- dispatch -----------------------------------------------------------------------
@@ -172,7 +172,7 @@ class PhoneDesk:
             return replies.not_allowed(lang, sender)
         body = command.body.strip()
         if not body:
-            return desk_texts.post_needs_text(lang)
+            return replies.post_needs_text(lang)
         size = utf8_len(body)
         if size > MAX_TEXT_BYTES:
             return replies.too_long(lang, size, MAX_TEXT_BYTES)
@@ -193,7 +193,7 @@ class PhoneDesk:
             view = self._node.post(request)
         except InputError:
             if request.when is None:
-                return desk_texts.post_needs_text(lang)
+                return replies.post_needs_text(lang)
             # The node's own clock disagrees with ``now`` about the time being future.
             view = self._node.post(dataclasses.replace(request, when=None))
         # Node.post has committed the entry; the poster row follows in the next
@@ -232,7 +232,7 @@ class PhoneDesk:
     def _reply(self, sender: int, command: Command) -> list[Reply]:
         lang = command.lang
         if command.code is None:
-            return [self._to(sender, desk_texts.reply_needs_code(lang))]
+            return [self._to(sender, replies.reply_needs_code(lang))]
         view = self._lookup(command)
         body = command.body.strip()
         if not body:
@@ -243,12 +243,12 @@ class PhoneDesk:
             # The poster answers: back to whoever wrote last about this post.
             target = self._routes.get(eid)
             if target is None:
-                return [self._to(sender, desk_texts.no_one_answered(lang, view.code))]
-            confirm = desk_texts.answer_sent(lang, view.code)
+                return [self._to(sender, replies.no_one_answered(lang, view.code))]
+            confirm = replies.answer_sent(lang, view.code)
         elif poster is None:
             if eid.origin != self._node.store.origin:
-                return [self._to(sender, desk_texts.poster_elsewhere(lang, view.code))]
-            return [self._to(sender, desk_texts.poster_unreachable(lang, view.code))]
+                return [self._to(sender, replies.poster_elsewhere(lang, view.code))]
+            return [self._to(sender, replies.poster_unreachable(lang, view.code))]
         else:
             target = poster
             self._routes.put(eid, sender)
@@ -295,7 +295,7 @@ class PhoneDesk:
     def _show(self, command: Command, now: float) -> tuple[str, ...]:
         view = self._lookup(command)
         if view.status == "expired":
-            return (desk_texts.expired(command.lang, view.code),)
+            return (replies.expired(command.lang, view.code),)
         return replies.show_pages(command.lang, _summary(view, now))
 
     # -- helpers ------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """Residents' phone commands: what a text message asks (``parse``) and what the node
-answers (``replies``), in English and Spanish. Pure: no store, no clock, no radio."""
+answers (``replies``, in the words of the ``messages`` catalogues: English and Spanish).
+Pure: no store, no clock, no radio."""
 
 from meshaid.node.phone.command import Command, Intent
 from meshaid.node.phone.intents import parse, query_matches

@@ -1,10 +1,12 @@
 """What the node answers on a resident's phone: short texts, in the resident's language.
 
-Every message here fits one Meshtastic text of at most ``MAX_REPLY_BYTES`` UTF-8 bytes
-(the app shows up to about 200; see DESIGN.md section 3). Longer answers are split into
-pages: functions that may need several return a tuple of pages; the node sends the first
-and keeps the rest for "more"/"mas". Spanish speakers are answered in Spanish, everyone
-else in English, with a Spanish pointer added where it fits for languages we cannot write.
+The words are in the catalogues, one per language (meshaid.node.phone.messages); this
+module puts them together with what residents wrote, and keeps every message within one
+Meshtastic text of at most ``MAX_REPLY_BYTES`` UTF-8 bytes (the app shows up to about 200;
+see DESIGN.md section 3). Longer answers are split into pages: functions that may need
+several return a tuple of pages; the node sends the first and keeps the rest for
+"more"/"mas". Residents are answered in their language when it has a catalogue, everyone
+else in English, with a pointer to the other catalogues added where it fits.
 
 Pure functions over plain data (``EntrySummary``): the node wires them to its store.
 """
@@ -13,7 +15,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from enum import Enum
 
+from meshaid.node.phone.messages import CATALOGUES, FALLBACK, say, say_pages
 from meshaid.protocol.record import Category, Kind, Status, Urgency
 
 MAX_REPLY_BYTES = 200
@@ -22,6 +26,12 @@ _ELLIPSIS = "…"
 # 32 + 14 keeps a line under 60 bytes, so that three entries share one text.
 LIST_TEXT_BYTES = 32
 LIST_ZONE_BYTES = 14
+# What an answer shows at most of an entry code, of a search and (in full) of a zone name.
+CODE_BYTES = 8
+SEARCH_BYTES = 40
+ZONE_BYTES = 40
+# The kind letters of a list line are the board's, the same in every language.
+KIND_LETTER = {Kind.OFFER: "O", Kind.NEED: "N", Kind.TRADE: "T", Kind.ALERT: "A"}
 
 
 @dataclass(frozen=True)
@@ -36,11 +46,6 @@ class EntrySummary:
     status: Status = Status.OPEN
     age_minutes: int = 0
     urgency: Urgency = Urgency.NORMAL
-
-
-def reply_lang(lang: str) -> str:
-    """``es`` for Spanish, ``en`` for English and for every language we have no texts in."""
-    return "es" if lang == "es" else "en"
 
 
 # --- byte-exact trimming -----------------------------------------------------------------
@@ -117,58 +122,20 @@ def _split_to_pages(
 
 # --- words -------------------------------------------------------------------------------
 
-KIND_LETTER = {Kind.OFFER: "O", Kind.NEED: "N", Kind.TRADE: "T", Kind.ALERT: "A"}
-KIND_NAME = {
-    "en": {Kind.OFFER: "offer", Kind.NEED: "need", Kind.TRADE: "trade", Kind.ALERT: "alert"},
-    "es": {
-        Kind.OFFER: "oferta",
-        Kind.NEED: "necesidad",
-        Kind.TRADE: "trueque",
-        Kind.ALERT: "alerta",
-    },
-}
-KIND_PLURAL = {
-    "en": {Kind.OFFER: "offers", Kind.NEED: "needs", Kind.TRADE: "trades", Kind.ALERT: "alerts"},
-    "es": {
-        Kind.OFFER: "ofertas",
-        Kind.NEED: "necesidades",
-        Kind.TRADE: "trueques",
-        Kind.ALERT: "alertas",
-    },
-}
-CATEGORY_NAME = {
-    "en": {cat: cat.name.lower() for cat in Category},
-    "es": {
-        Category.FOOD: "comida",
-        Category.WATER: "agua",
-        Category.MEDICINE: "medicina",
-        Category.HEALTH: "salud",
-        Category.SHELTER: "techo",
-        Category.CLOTHING: "ropa",
-        Category.CHILDCARE: "niños",
-        Category.TRANSPORT: "transporte",
-        Category.REPAIR: "reparación",
-        Category.ENERGY: "luz y energía",
-        Category.SKILLS: "clases",
-        Category.LEGAL: "legal",
-        Category.SAFETY: "seguridad",
-        Category.OTHER: "otro",
-    },
-}
-STATUS_NAME = {
-    "en": {
-        Status.OPEN: "open",
-        Status.MATCHED: "matched",
-        Status.FULFILLED: "done",
-        Status.WITHDRAWN: "withdrawn",
-    },
-    "es": {
-        Status.OPEN: "abierta",
-        Status.MATCHED: "en camino",
-        Status.FULFILLED: "cumplida",
-        Status.WITHDRAWN: "retirada",
-    },
-}
+
+# Catalogue keys of the words for an entry's kind, category and status: "kind.need", ...
+_WORD_KEYS: dict[type[Enum], str] = {Kind: "kind", Category: "category", Status: "status"}
+
+
+def word(lang: str, member: Kind | Category | Status) -> str:
+    """An entry's kind, category or status in ``lang`` ("need", "comida", "done")."""
+    return say(lang, _key(_WORD_KEYS[type(member)], member))
+
+
+def _key(prefix: str, member: Enum) -> str:
+    return f"{prefix}.{member.name.lower()}"
+
+
 def age(minutes: int) -> str:
     """How long ago, in the fewest characters: "5m", "3h", "2d"."""
     minutes = max(0, minutes)
@@ -180,7 +147,12 @@ def age(minutes: int) -> str:
 
 
 def _code(code: str) -> str:
-    return clip(one_line(code), 8)
+    return clip(one_line(code), CODE_BYTES)
+
+
+def _about(lang: str, key: str, code: str) -> str:
+    """A one-text message whose only field is an entry code."""
+    return fit(say(lang, key, code=_code(code)))
 
 
 # --- single messages ---------------------------------------------------------------------
@@ -189,19 +161,8 @@ def _code(code: str) -> str:
 def posted(lang: str, kind: Kind, code: str, text: str) -> str:
     """Acknowledge a post once it is stored: its code, its text, how to close it."""
     code = _code(code)
-    if reply_lang(lang) == "es":
-        head = f"Publicamos tu {KIND_NAME['es'][kind]} {code}: "
-        tail = (
-            f" Cuando se cumpla manda 'listo {code}'; pa quitarla 'borra {code}'."
-            if kind is Kind.NEED
-            else f" Pa quitarla manda 'borra {code}'."
-        )
-    else:
-        head = f"Posted {KIND_NAME['en'][kind]} {code}: "
-        tail = {
-            Kind.NEED: f" Reply 'done {code}' when met, 'cancel {code}' to take it down.",
-            Kind.OFFER: f" Reply 'done {code}' when it's gone, 'cancel {code}' to take it down.",
-        }.get(kind, f" Reply 'cancel {code}' to take it down.")
+    head = say(lang, "posted", kind=word(lang, kind), code=code) + " "
+    tail = " " + say(lang, _key("posted.close", kind), code=code)
     body = one_line(text)
     room = MAX_REPLY_BYTES - utf8_len(head) - utf8_len(tail) - 1
     body = clip(body, max(room, 0))
@@ -210,137 +171,115 @@ def posted(lang: str, kind: Kind, code: str, text: str) -> str:
     return fit(head + body + tail)
 
 
-def closed(lang: str, code: str, status: Status) -> str:
-    """The sender's post is now fulfilled or withdrawn."""
-    code = _code(code)
-    if reply_lang(lang) == "es":
-        if status is Status.FULFILLED:
-            return fit(f"Listo, {code} cerrada como cumplida. ¡Gracias por avisar!")
-        return fit(f"Quitamos {code} del tablero.")
-    if status is Status.FULFILLED:
-        return fit(f"Closed {code} as done. Thanks for letting neighbours know!")
-    return fit(f"Took {code} down from the board.")
-
-
-def no_open_post(lang: str) -> str:
-    if reply_lang(lang) == "es":
-        return "No tienes publicaciones abiertas. Manda 'mis posts' pa verlas todas."
-    return "You have no open post. Send 'my posts' to see yours."
-
-
-def not_owner(lang: str, code: str) -> str:
-    code = _code(code)
-    if reply_lang(lang) == "es":
-        return fit(f"{code} no es tuya. Pa escribirle a quien la puso: 'R {code} tu mensaje'")
-    return fit(f"{code} is not your post. To message its poster: 'R {code} your message'")
-
-
-def already_closed(lang: str, code: str, status: Status) -> str:
-    code = _code(code)
-    if reply_lang(lang) == "es":
-        return fit(f"{code} ya está {STATUS_NAME['es'][status]}.")
-    return fit(f"{code} is already {STATUS_NAME['en'][status]}.")
-
-
-def unknown_code(lang: str, code: str) -> str:
-    code = _code(code)
-    if reply_lang(lang) == "es":
-        return fit(f"No hay nada con el código {code}. Revisa el código o manda 'lista'.")
-    return fit(f"No entry {code} on this board. Check the code, or send 'list'.")
-
-
-def ambiguous_code(lang: str, code: str) -> str:
-    code = _code(code)
-    if reply_lang(lang) == "es":
-        return fit(f"Varias entradas empiezan con {code}. Manda el código completo.")
-    return fit(f"Several entries start with {code}. Send the whole code.")
-
-
-def reply_forwarded(lang: str, code: str) -> str:
-    code = _code(code)
-    if reply_lang(lang) == "es":
-        return fit(
-            f"Enviado a quien publicó {code}. Verá tu mensaje, no el id de tu radio."
-        )
-    return fit(f"Sent to the poster of {code}. They will see your message, not your radio id.")
-
-
-def reply_needs_text(lang: str, code: str) -> str:
-    code = _code(code)
-    if reply_lang(lang) == "es":
-        return fit(f"Escribe tu mensaje después del código: 'R {code} ya voy'")
-    return fit(f"Put your message after the code: 'R {code} on my way'")
+def post_needs_text(lang: str) -> str:
+    """A post command with nothing to post."""
+    return fit(say(lang, "post_needs_text"))
 
 
 def not_allowed(lang: str, radio_id: int) -> str:
     """The sender's radio is not on the member roster, so its posts are not taken."""
-    radio = f"!{radio_id & 0xFFFF_FFFF:08x}"
-    if reply_lang(lang) == "es":
-        return fit(
-            f"Este radio aún no puede publicar. Pide al comité que agregue {radio}. "
-            "Puedes ver el tablero: 'lista', 'buscar lona'."
-        )
-    return fit(
-        f"This radio can't post here yet. Ask the committee to add {radio}. "
-        "You can still read: 'list', 'search tarp'."
-    )
+    return fit(say(lang, "not_allowed", radio=f"!{radio_id & 0xFFFF_FFFF:08x}"))
 
 
 def too_long(lang: str, size: int, limit: int) -> str:
-    if reply_lang(lang) == "es":
-        return fit(
-            f"Tu mensaje tiene {size} bytes, {size - limit} de más. Acórtalo y mándalo otra vez."
-        )
-    return fit(
-        f"Your post is {size} bytes, {size - limit} over the {limit} limit. Please shorten it."
-    )
+    return fit(say(lang, "too_long", size=size, over=size - limit, limit=limit))
+
+
+def closed(lang: str, code: str, status: Status) -> str:
+    """The sender's post is now fulfilled or withdrawn."""
+    key = "closed.fulfilled" if status is Status.FULFILLED else "closed.withdrawn"
+    return _about(lang, key, code)
+
+
+def no_open_post(lang: str) -> str:
+    return fit(say(lang, "no_open_post"))
+
+
+def not_owner(lang: str, code: str) -> str:
+    return _about(lang, "not_owner", code)
+
+
+def already_closed(lang: str, code: str, status: Status) -> str:
+    return fit(say(lang, "already_closed", code=_code(code), status=word(lang, status)))
+
+
+def unknown_code(lang: str, code: str) -> str:
+    return _about(lang, "unknown_code", code)
+
+
+def ambiguous_code(lang: str, code: str) -> str:
+    return _about(lang, "ambiguous_code", code)
+
+
+def expired(lang: str, code: str) -> str:
+    """The entry asked for is past its expiry: no longer on the board."""
+    return _about(lang, "expired", code)
+
+
+def reply_needs_code(lang: str) -> str:
+    return fit(say(lang, "reply_needs_code"))
+
+
+def reply_needs_text(lang: str, code: str) -> str:
+    return _about(lang, "reply_needs_text", code)
+
+
+def reply_forwarded(lang: str, code: str) -> str:
+    """A neighbour's answer went to the post's poster."""
+    return _about(lang, "reply_forwarded", code)
+
+
+def answer_sent(lang: str, code: str) -> str:
+    """The poster's answer went to the neighbour who last wrote about the post."""
+    return _about(lang, "answer_sent", code)
+
+
+def no_one_answered(lang: str, code: str) -> str:
+    """The poster answers, but no neighbour's message about the post is remembered (none
+    came, or the node restarted since, or too many others came after it)."""
+    return _about(lang, "no_one_answered", code)
+
+
+def poster_elsewhere(lang: str, code: str) -> str:
+    """The entry came from another node: its poster's radio is not known here."""
+    return _about(lang, "poster_elsewhere", code)
+
+
+def poster_unreachable(lang: str, code: str) -> str:
+    """The entry was posted here, but not from a radio (e.g. by the committee's CLI)."""
+    return _about(lang, "poster_unreachable", code)
 
 
 def unknown_input(lang: str) -> str:
-    """Never silence: what a message we did not understand gets back."""
-    spanish = (
-        "No entendí. Prueba 'necesito raite al doctor', 'ofrezco 2 bolsas de arroz', "
-        "'lista' o 'ayuda'."
-    )
-    english = (
-        "Didn't get that. Try 'need ride to clinic tue', 'offer 2 bags rice', 'list' or 'help'."
-    )
-    if reply_lang(lang) == "es":
-        return spanish
-    if lang == "en":
-        return english
-    both = english + " Español: 'ayuda'"
-    return both if utf8_len(both) <= MAX_REPLY_BYTES else english
+    """Never silence: what a message we did not understand gets back. A resident whose
+    language has no catalogue also gets the other catalogues' pointers, as they fit."""
+    if lang in CATALOGUES:
+        return fit(say(lang, "unknown_input"))
+    answer = say(FALLBACK, "unknown_input")
+    for other in CATALOGUES:
+        if other == FALLBACK:
+            continue
+        with_pointer = f"{answer} {say(other, 'pointer')}"
+        if utf8_len(with_pointer) <= MAX_REPLY_BYTES:
+            answer = with_pointer
+    return fit(answer)
 
 
 def no_more(lang: str) -> str:
-    if reply_lang(lang) == "es":
-        return "No hay más. Manda 'lista' pa empezar otra vez."
-    return "No more pages. Send 'list' to start again."
+    return fit(say(lang, "no_more"))
+
+
+def try_again(lang: str) -> str:
+    """The node could not do it right now (e.g. its database was busy)."""
+    return fit(say(lang, "try_again"))
 
 
 # --- paged answers -----------------------------------------------------------------------
 
-_HELP = {
-    "en": (
-        "Post: 'offer 2 bags rice', 'need ride to clinic tue', 'trade: seed swap sun 2pm', "
-        "'alert: tree down on Oak'. Read: 'list', 'list food', 'search tarp'. 'more' for more",
-        "A code like 4F2K shows a post; O/N/T/A = offer/need/trade/alert. Answer: 'R 4F2K on "
-        "my way'. Yours met: 'done 4F2K'; take down: 'cancel 4F2K'. Español: 'ayuda'",
-    ),
-    "es": (
-        "Publica: 'ofrezco 2 bolsas de arroz', 'necesito raite el martes', 'trueque: semillas "
-        "dom 2pm', 'alerta: árbol caído en Oak'. Ver: 'lista', 'lista comida', 'buscar lona'. "
-        "'mas' pa seguir",
-        "Un código como 4F2K muestra una publicación; O/N/T/A = oferta/necesidad/trueque/"
-        "alerta. Contesta: 'R 4F2K ya voy'. Si se cumplió: 'listo 4F2K'; quitarla: 'borra 4F2K'",
-    ),
-}
-
 
 def help_pages(lang: str) -> tuple[str, ...]:
     """The command summary with examples, in two texts ("more" for the second)."""
-    return tuple(fit(page) for page in _HELP[reply_lang(lang)])
+    return tuple(fit(page) for page in say_pages(lang, "help"))
 
 
 def _entry_line(entry: EntrySummary) -> str:
@@ -380,23 +319,30 @@ def _pack_lines(
     return tuple(pages)
 
 
-# (after a page with more to come, after the last page)
-_FOOTERS = {
-    "en": ("\n'more' for next", "\nSend a code for details."),
-    "es": ("\n'mas' pa seguir", "\nManda un código pa ver más."),
-}
+def _footers(lang: str) -> tuple[str, str]:
+    """The last lines of a page with more to come, and of the last page."""
+    return "\n" + say(lang, "list.more"), "\n" + say(lang, "list.end")
+
+
+def _counted(title: str, count: int) -> Callable[[int, int], str]:
+    """A list page's header: the title, how many entries, which page of how many."""
+
+    def header(page: int, pages: int) -> str:
+        where = f" {page}/{pages}" if pages > 1 else ""
+        return f"{title} ({count}){where}:"
+
+    return header
 
 
 def _filter_title(lang: str, kind: Kind | None, category: Category | None, mine: bool) -> str:
-    lang = reply_lang(lang)
     if mine:
-        title = "Tus publicaciones" if lang == "es" else "Your posts"
+        title = say(lang, "list.title.mine")
     elif kind is not None:
-        title = KIND_PLURAL[lang][kind].capitalize()
+        title = say(lang, _key("list.title", kind))
     else:
-        title = "Tablero" if lang == "es" else "Board"
+        title = say(lang, "list.title.board")
     if category is not None:
-        title += f" · {CATEGORY_NAME[lang][category]}"
+        title += f" · {word(lang, category)}"
     return title
 
 
@@ -409,58 +355,36 @@ def list_pages(
     mine: bool = False,
 ) -> tuple[str, ...]:
     """Open entries (already filtered and ordered by the caller), one line each, in pages."""
-    rlang = reply_lang(lang)
     title = _filter_title(lang, kind, category, mine)
     if not entries:
-        if rlang == "es":
-            return (fit(f"{title}: nada por ahora. Publica con 'necesito ...' u 'ofrezco ...'."),)
-        return (fit(f"{title}: nothing right now. Post one with 'need ...' or 'offer ...'."),)
+        return (fit(say(lang, "list.empty", title=title)),)
     lines = [_entry_line(e) for e in entries]
-    count = len(entries)
-
-    def header(page: int, pages: int) -> str:
-        where = f" {page}/{pages}" if pages > 1 else ""
-        return f"{title} ({count}){where}:"
-
-    return _pack_lines(lines, header, *_FOOTERS[rlang])
+    return _pack_lines(lines, _counted(title, len(entries)), *_footers(lang))
 
 
 def search_pages(lang: str, query: Sequence[str], entries: Sequence[EntrySummary]) -> tuple[
     str, ...
 ]:
     """Entries matching a search (found by the caller), or how to ask for the thing."""
-    rlang = reply_lang(lang)
-    words = clip(one_line(" ".join(query)), 40)
+    words = clip(one_line(" ".join(query)), SEARCH_BYTES)
     if not entries:
-        if rlang == "es":
-            return (fit(f"Nada con '{words}' por ahora. Pa pedirlo: 'necesito {words}'"),)
-        return (fit(f"Nothing for '{words}' yet. To ask for it: 'need {words}'"),)
-    count = len(entries)
-
-    def header(page: int, pages: int) -> str:
-        where = f" {page}/{pages}" if pages > 1 else ""
-        return f"'{words}' ({count}){where}:"
-
-    return _pack_lines([_entry_line(e) for e in entries], header, *_FOOTERS[rlang])
+        return (fit(say(lang, "search.none", words=words)),)
+    lines = [_entry_line(e) for e in entries]
+    return _pack_lines(lines, _counted(f"'{words}'", len(entries)), *_footers(lang))
 
 
 def show_pages(lang: str, entry: EntrySummary) -> tuple[str, ...]:
     """One entry in full: kind, category, status, age, text, zone, how to answer."""
-    rlang = reply_lang(lang)
     code = _code(entry.code)
-    status = STATUS_NAME[rlang][entry.status]
-    kind = KIND_NAME[rlang][entry.kind]
-    category = CATEGORY_NAME[rlang][entry.category]
-    ago = age(entry.age_minutes)
-    when = f"hace {ago}" if rlang == "es" else f"{ago} ago"
+    kind = word(lang, entry.kind)
+    category = word(lang, entry.category)
+    status = word(lang, entry.status)
+    when = say(lang, "show.age", age=age(entry.age_minutes))
     head = f"{code} {kind} · {category} · {status} · {when}\n"
-    zone = clip(one_line(entry.zone), 40)
+    zone = clip(one_line(entry.zone), ZONE_BYTES)
     where = f"\n@{zone}" if zone else ""
-    if rlang == "es":
-        tail = f"{where}\nContesta: 'R {code} tu mensaje'"
-    else:
-        tail = f"{where}\nAnswer: 'R {code} your message'"
-    more = " …'mas'" if rlang == "es" else " …'more'"
+    tail = f"{where}\n{say(lang, 'show.answer', code=code)}"
+    more = f" {say(lang, 'show.more')}"
     return _split_to_pages(head, one_line(entry.text), tail, lambda n, total: more)
 
 
@@ -468,8 +392,6 @@ def reply_to_poster(lang: str, code: str, text: str) -> tuple[str, ...]:
     """A neighbour's answer, passed to the poster in the poster's language (``lang`` is
     the language of the poster's own messages); all pages are sent, in order."""
     code = _code(code)
-    if reply_lang(lang) == "es":
-        head, tail = f"Re {code}: ", f" — contesta con 'R {code} tu mensaje'"
-    else:
-        head, tail = f"Re {code}: ", f" — answer with 'R {code} <text>'"
+    head = f"{say(lang, 'forward', code=code)} "
+    tail = f" — {say(lang, 'forward.answer', code=code)}"
     return _split_to_pages(head, one_line(text), tail, lambda n, total: f" ({n}/{total})")

@@ -233,10 +233,6 @@ def tokenize(text: str, lexicon: Lexicon) -> list[Token]:
     return tokens
 
 
-def words_of(tokens: Iterable[Token]) -> list[str]:
-    return [t.word for t in tokens]
-
-
 def find_phrase(words: list[str], phrase: tuple[str, ...], start: int = 0) -> int:
     """Index of the first occurrence of ``phrase`` in ``words`` at or after start, or -1."""
     n = len(phrase)

@@ -1,0 +1,116 @@
+"""English: what the node says to residents, and the reference every other language follows.
+
+Plain data, read by meshaid.node.phone.messages: ``MESSAGES`` maps a message key to a
+``str.format`` template with named placeholders, or to a tuple of templates for an answer
+sent as several texts. meshaid.node.phone.replies puts these together with the resident's
+own words and adds the layout (spaces and newlines between parts, counts, page numbers,
+the code and kind letter of a list line), so no template begins or ends with a space.
+
+Placeholders: ``{code}`` an entry code (at most 8 bytes), ``{kind}``, ``{status}`` and
+``{category}`` the words below, ``{radio}`` a radio id as ``!a1b2c3d4``, ``{title}`` a
+list's title, ``{words}`` a resident's search (at most 40 bytes), ``{age}`` as ``5m``,
+``3h`` or ``2d``, ``{size}``, ``{over}`` and ``{limit}`` byte counts.
+"""
+
+MESSAGES: dict[str, str | tuple[str, ...]] = {
+    # -- words: an entry's kind, its category and its status ----------------------------
+    "kind.offer": "offer",
+    "kind.need": "need",
+    "kind.trade": "trade",
+    "kind.alert": "alert",
+    "category.food": "food",
+    "category.water": "water",
+    "category.medicine": "medicine",
+    "category.health": "health",
+    "category.shelter": "shelter",
+    "category.clothing": "clothing",
+    "category.childcare": "childcare",
+    "category.transport": "transport",
+    "category.repair": "repair",
+    "category.energy": "energy",
+    "category.skills": "skills",
+    "category.legal": "legal",
+    "category.safety": "safety",
+    "category.other": "other",
+    "status.open": "open",
+    "status.matched": "matched",
+    "status.fulfilled": "done",
+    "status.withdrawn": "withdrawn",
+    # -- posting ------------------------------------------------------------------------
+    # The acknowledgement: "posted", then the resident's text, then how to close that kind.
+    "posted": "Posted {kind} {code}:",
+    "posted.close.offer": "Reply 'done {code}' when it's gone, 'cancel {code}' to take it down.",
+    "posted.close.need": "Reply 'done {code}' when met, 'cancel {code}' to take it down.",
+    "posted.close.trade": "Reply 'cancel {code}' to take it down.",
+    "posted.close.alert": "Reply 'cancel {code}' to take it down.",
+    "post_needs_text": "Say what: 'offer 2 bags rice' or 'need ride to clinic tue'.",
+    "not_allowed": (
+        "This radio can't post here yet. Ask the committee to add {radio}. "
+        "You can still read: 'list', 'search tarp'."
+    ),
+    "too_long": "Your post is {size} bytes, {over} over the {limit} limit. Please shorten it.",
+    # -- closing ------------------------------------------------------------------------
+    "closed.fulfilled": "Closed {code} as done. Thanks for letting neighbours know!",
+    "closed.withdrawn": "Took {code} down from the board.",
+    "no_open_post": "You have no open post. Send 'my posts' to see yours.",
+    "not_owner": "{code} is not your post. To message its poster: 'R {code} your message'",
+    "already_closed": "{code} is already {status}.",
+    # -- codes --------------------------------------------------------------------------
+    "unknown_code": "No entry {code} on this board. Check the code, or send 'list'.",
+    "ambiguous_code": "Several entries start with {code}. Send the whole code.",
+    "expired": "{code} has expired and left the board. Send 'list' for what's open.",
+    # -- answering a post ---------------------------------------------------------------
+    "reply_needs_code": "Put the post's code first: 'R 4F2K on my way'",
+    "reply_needs_text": "Put your message after the code: 'R {code} on my way'",
+    "reply_forwarded": (
+        "Sent to the poster of {code}. They will see your message, not your radio id."
+    ),
+    # What the poster receives: this, a neighbour's words, then how to answer them.
+    "forward": "Re {code}:",
+    "forward.answer": "answer with 'R {code} <text>'",
+    "answer_sent": (
+        "Sent to the neighbour who wrote about {code}. They won't see your radio id."
+    ),
+    "no_one_answered": (
+        "No recent message about {code} to answer. When a neighbour writes, you'll get it here."
+    ),
+    "poster_elsewhere": (
+        "{code} was posted at another node; messages between nodes are not possible yet. "
+        "Look for the poster in its zone."
+    ),
+    "poster_unreachable": (
+        "{code} was posted by the node's committee, not from a radio; it can't get messages."
+    ),
+    # -- reading the board --------------------------------------------------------------
+    # A list's title: the sender's posts, one kind (plural), or the whole board.
+    "list.title.mine": "Your posts",
+    "list.title.offer": "Offers",
+    "list.title.need": "Needs",
+    "list.title.trade": "Trades",
+    "list.title.alert": "Alerts",
+    "list.title.board": "Board",
+    "list.empty": "{title}: nothing right now. Post one with 'need ...' or 'offer ...'.",
+    # The last line of a page with more to come, and of the last page.
+    "list.more": "'more' for next",
+    "list.end": "Send a code for details.",
+    "search.none": "Nothing for '{words}' yet. To ask for it: 'need {words}'",
+    # One entry in full: how old it is, how to ask for the rest, how to answer it.
+    "show.age": "{age} ago",
+    "show.more": "…'more'",
+    "show.answer": "Answer: 'R {code} your message'",
+    "no_more": "No more pages. Send 'list' to start again.",
+    # -- help and trouble ---------------------------------------------------------------
+    "help": (
+        "Post: 'offer 2 bags rice', 'need ride to clinic tue', 'trade: seed swap sun 2pm', "
+        "'alert: tree down on Oak'. Read: 'list', 'list food', 'search tarp'. 'more' for more",
+        "A code like 4F2K shows a post; O/N/T/A = offer/need/trade/alert. Answer: 'R 4F2K on "
+        "my way'. Yours met: 'done 4F2K'; take down: 'cancel 4F2K'. Español: 'ayuda'",
+    ),
+    "unknown_input": (
+        "Didn't get that. Try 'need ride to clinic tue', 'offer 2 bags rice', 'list' or 'help'."
+    ),
+    # Added, in this language, after the English "unknown_input" for a resident whose
+    # language has no catalogue (never shown while English is the fallback itself).
+    "pointer": "English: 'help'",
+    "try_again": "The node is busy and couldn't do that. Please try again in a minute.",
+}

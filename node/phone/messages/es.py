@@ -1,0 +1,100 @@
+"""Español: lo que el nodo contesta a quien escribe en español.
+
+Plain data with exactly the keys and placeholders of en.py (see there for what each
+placeholder holds); the Spanish "too_long" leaves out the ``{limit}``.
+"""
+
+MESSAGES: dict[str, str | tuple[str, ...]] = {
+    # -- words: an entry's kind, its category and its status ----------------------------
+    "kind.offer": "oferta",
+    "kind.need": "necesidad",
+    "kind.trade": "trueque",
+    "kind.alert": "alerta",
+    "category.food": "comida",
+    "category.water": "agua",
+    "category.medicine": "medicina",
+    "category.health": "salud",
+    "category.shelter": "techo",
+    "category.clothing": "ropa",
+    "category.childcare": "niños",
+    "category.transport": "transporte",
+    "category.repair": "reparación",
+    "category.energy": "luz y energía",
+    "category.skills": "clases",
+    "category.legal": "legal",
+    "category.safety": "seguridad",
+    "category.other": "otro",
+    "status.open": "abierta",
+    "status.matched": "en camino",
+    "status.fulfilled": "cumplida",
+    "status.withdrawn": "retirada",
+    # -- posting ------------------------------------------------------------------------
+    "posted": "Publicamos tu {kind} {code}:",
+    "posted.close.offer": "Pa quitarla manda 'borra {code}'.",
+    "posted.close.need": "Cuando se cumpla manda 'listo {code}'; pa quitarla 'borra {code}'.",
+    "posted.close.trade": "Pa quitarla manda 'borra {code}'.",
+    "posted.close.alert": "Pa quitarla manda 'borra {code}'.",
+    "post_needs_text": "Dinos qué: 'ofrezco 2 bolsas de arroz' o 'necesito raite al doctor'.",
+    "not_allowed": (
+        "Este radio aún no puede publicar. Pide al comité que agregue {radio}. "
+        "Puedes ver el tablero: 'lista', 'buscar lona'."
+    ),
+    "too_long": "Tu mensaje tiene {size} bytes, {over} de más. Acórtalo y mándalo otra vez.",
+    # -- closing ------------------------------------------------------------------------
+    "closed.fulfilled": "Listo, {code} cerrada como cumplida. ¡Gracias por avisar!",
+    "closed.withdrawn": "Quitamos {code} del tablero.",
+    "no_open_post": "No tienes publicaciones abiertas. Manda 'mis posts' pa verlas todas.",
+    "not_owner": "{code} no es tuya. Pa escribirle a quien la puso: 'R {code} tu mensaje'",
+    "already_closed": "{code} ya está {status}.",
+    # -- codes --------------------------------------------------------------------------
+    "unknown_code": "No hay nada con el código {code}. Revisa el código o manda 'lista'.",
+    "ambiguous_code": "Varias entradas empiezan con {code}. Manda el código completo.",
+    "expired": "{code} ya venció y salió del tablero. Manda 'lista' pa ver lo abierto.",
+    # -- answering a post ---------------------------------------------------------------
+    "reply_needs_code": "Pon el código de la publicación: 'R 4F2K ya voy'",
+    "reply_needs_text": "Escribe tu mensaje después del código: 'R {code} ya voy'",
+    "reply_forwarded": "Enviado a quien publicó {code}. Verá tu mensaje, no el id de tu radio.",
+    "forward": "Re {code}:",
+    "forward.answer": "contesta con 'R {code} tu mensaje'",
+    "answer_sent": "Enviado a quien te escribió sobre {code}. No verá el id de tu radio.",
+    "no_one_answered": (
+        "No hay mensaje reciente sobre {code} a quien contestar. "
+        "Cuando alguien te escriba, te llegará aquí."
+    ),
+    "poster_elsewhere": (
+        "{code} se publicó en otro nodo; aún no podemos pasar mensajes entre nodos. "
+        "Busca a esa persona en su zona."
+    ),
+    "poster_unreachable": (
+        "{code} la puso el comité del nodo, no un radio; no podemos pasarle mensajes."
+    ),
+    # -- reading the board --------------------------------------------------------------
+    "list.title.mine": "Tus publicaciones",
+    "list.title.offer": "Ofertas",
+    "list.title.need": "Necesidades",
+    "list.title.trade": "Trueques",
+    "list.title.alert": "Alertas",
+    "list.title.board": "Tablero",
+    "list.empty": "{title}: nada por ahora. Publica con 'necesito ...' u 'ofrezco ...'.",
+    "list.more": "'mas' pa seguir",
+    "list.end": "Manda un código pa ver más.",
+    "search.none": "Nada con '{words}' por ahora. Pa pedirlo: 'necesito {words}'",
+    "show.age": "hace {age}",
+    "show.more": "…'mas'",
+    "show.answer": "Contesta: 'R {code} tu mensaje'",
+    "no_more": "No hay más. Manda 'lista' pa empezar otra vez.",
+    # -- help and trouble ---------------------------------------------------------------
+    "help": (
+        "Publica: 'ofrezco 2 bolsas de arroz', 'necesito raite el martes', 'trueque: semillas "
+        "dom 2pm', 'alerta: árbol caído en Oak'. Ver: 'lista', 'lista comida', 'buscar lona'. "
+        "'mas' pa seguir",
+        "Un código como 4F2K muestra una publicación; O/N/T/A = oferta/necesidad/trueque/"
+        "alerta. Contesta: 'R 4F2K ya voy'. Si se cumplió: 'listo 4F2K'; quitarla: 'borra 4F2K'",
+    ),
+    "unknown_input": (
+        "No entendí. Prueba 'necesito raite al doctor', 'ofrezco 2 bolsas de arroz', "
+        "'lista' o 'ayuda'."
+    ),
+    "pointer": "Español: 'ayuda'",
+    "try_again": "El nodo está ocupado y no pudo hacerlo. Inténtalo otra vez en un minuto.",
+}
