@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from meshaid.cli.bench_commands import commands
+from meshaid.cli.errors import reports_errors
 from meshaid.node.bench import encode as bench_encode
 
 
@@ -29,6 +30,7 @@ bench.add_command(commands)
 @bench.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as one JSON object.")
+@reports_errors
 def encode(file: Path, as_json: bool) -> None:
     """Sign each post in FILE as a board record and report the sizes in bytes.
 
@@ -48,10 +50,7 @@ def encode(file: Path, as_json: bool) -> None:
         meshaid bench encode posts.jsonl
         meshaid bench encode posts.jsonl --json
     """
-    try:
-        result = bench_encode.bench_file(file)
-    except bench_encode.BenchInputError as exc:
-        raise click.ClickException(str(exc)) from None
+    result = bench_encode.bench_file(file)
     if as_json:
         click.echo(json.dumps(bench_encode.result_dict(result), indent=2, ensure_ascii=False))
         return

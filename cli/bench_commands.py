@@ -7,12 +7,14 @@ from pathlib import Path
 
 import click
 
-from meshaid.node.bench.commands import BenchInputError, bench_file, format_result, result_dict
+from meshaid.cli.errors import reports_errors
+from meshaid.node.bench.commands import bench_file, format_result, result_dict
 
 
 @click.command("commands")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as one JSON object.")
+@reports_errors
 def commands(file: Path, as_json: bool) -> None:
     """Parse each labelled phone message in FILE and report how many are understood.
 
@@ -30,10 +32,7 @@ def commands(file: Path, as_json: bool) -> None:
         meshaid bench commands commands.jsonl
         meshaid bench commands commands.jsonl --json
     """
-    try:
-        result = bench_file(file)
-    except BenchInputError as exc:
-        raise click.ClickException(str(exc)) from None
+    result = bench_file(file)
     if as_json:
         click.echo(json.dumps(result_dict(result), ensure_ascii=False, indent=2))
         return

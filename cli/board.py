@@ -6,6 +6,7 @@ import click
 
 from meshaid.cli import output
 from meshaid.cli.context import CliContext
+from meshaid.cli.errors import reports_errors
 from meshaid.node.home import NodeHome
 from meshaid.node.services import (
     CATEGORIES,
@@ -36,6 +37,7 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print the re
 )
 @json_option
 @click.pass_obj
+@reports_errors
 def init(
     obj: CliContext,
     name: str | None,
@@ -90,6 +92,7 @@ def init(
 )
 @json_option
 @click.pass_obj
+@reports_errors
 def post(
     obj: CliContext,
     kind: str,
@@ -154,6 +157,7 @@ def post(
 @click.option("--since", help='Only entries posted on or after this date, e.g. "2026-11-20".')
 @json_option
 @click.pass_obj
+@reports_errors
 def board_command(
     obj: CliContext,
     kinds: tuple[str, ...],
@@ -196,6 +200,7 @@ def board_command(
 @click.argument("code")
 @json_option
 @click.pass_obj
+@reports_errors
 def show(obj: CliContext, code: str, as_json: bool) -> None:
     """Show one entry in full.
 
@@ -220,6 +225,7 @@ def show(obj: CliContext, code: str, as_json: bool) -> None:
 @click.option("--withdrawn", is_flag=True, help="The poster takes the entry back.")
 @json_option
 @click.pass_obj
+@reports_errors
 def close(obj: CliContext, code: str, fulfilled: bool, withdrawn: bool, as_json: bool) -> None:
     """Close one of this node's entries as fulfilled or withdrawn.
 

@@ -11,19 +11,22 @@ from meshaid.cli import board
 from meshaid.cli.bench import bench
 from meshaid.cli.context import CliContext
 from meshaid.cli.demo import demo
+from meshaid.cli.errors import library_errors
 from meshaid.cli.run import run, status
 from meshaid.cli.sim import sim
-from meshaid.node.errors import NodeError
 
 
 class MeshaidGroup(click.Group):
-    """A group that shows a node error as one line (``Error: ...``, exit 1), no traceback."""
+    """The root group: a library error from any command is one line, no traceback.
+
+    Commands report their own errors (``meshaid.cli.errors.reports_errors``), so that they
+    also do when invoked without this group; this catches, in the same way, whatever
+    escapes a command that does not.
+    """
 
     def invoke(self, ctx: click.Context) -> Any:
-        try:
+        with library_errors():
             return super().invoke(ctx)
-        except NodeError as exc:
-            raise click.ClickException(str(exc)) from exc
 
 
 @click.group(cls=MeshaidGroup)

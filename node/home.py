@@ -64,6 +64,3 @@ class NodeHome:
     @property
     def config_file(self) -> Path:
         return self.root / CONFIG_FILE
-
-    def is_initialised(self) -> bool:
-        return self.key_file.exists() and self.config_file.exists() and self.db_file.exists()

@@ -90,10 +90,6 @@ def pack_frames(records: Sequence[SignedRecord], mtu: int, next_message_id: int)
     return frames
 
 
-def frames_needed(record: SignedRecord, mtu: int) -> int:
-    return len(pack_frames([record], mtu, 0))
-
-
 class _Reassembly:
     __slots__ = ("count", "parts", "started")
 

@@ -11,7 +11,7 @@ import hashlib
 import json
 import math
 import statistics
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,13 +20,13 @@ from typing import Any
 import msgpack
 from nacl.signing import SigningKey
 
-from meshaid.node.bench.jsonl_file import json_object, read_numbered
-from meshaid.node.errors import InputError
+from meshaid.node.bench.jsonl_file import BenchInputError, json_object, read_numbered
 from meshaid.protocol import record, timebase
 from meshaid.protocol.errors import UsageError
 from meshaid.protocol.record import Category, Kind, RecordBody, SignedRecord, Urgency
 
-# The practical payload of one Meshtastic frame on a channel (see DESIGN.md section 3).
+# What one Meshtastic frame carries for an application: the 255-byte LoRa maximum less
+# Meshtastic's header and data wrapper (meshaid.protocol.airtime.MAX_APP_PAYLOAD).
 FRAME_BYTES = 231
 GOAL_MEDIAN = 130
 GOAL_P95 = 200
@@ -37,10 +37,6 @@ TABLE_LIMIT = 1000
 BENCH_KEY_SEED = hashlib.sha256(b"meshaid bench encode").digest()
 # Every record says it was created at this minute: 2026-11-01T00:00Z.
 BENCH_CREATED = timebase.to_minutes(datetime(2026, 11, 1, tzinfo=UTC).timestamp())
-
-
-class BenchInputError(InputError):
-    """The posts file cannot be read or one of its lines is not a valid post."""
 
 
 @dataclass(frozen=True)
@@ -118,7 +114,7 @@ def _when_minutes(value: Any, line: int) -> int | None:
 
 def parse_post(text_line: str, line: int) -> Post:
     """One JSON line to a Post; BenchInputError names the line when it is not one."""
-    raw = json_object(text_line, line, BenchInputError)
+    raw = json_object(text_line, line)
     urgency = None
     if raw.get("urgency") is not None:
         urgency = _enum_field(raw, "urgency", Urgency, line)
@@ -134,13 +130,8 @@ def parse_post(text_line: str, line: int) -> Post:
     )
 
 
-def parse_posts(lines: Iterable[str]) -> list[Post]:
-    """Every non-blank line of a posts file, numbered from 1."""
-    return [parse_post(text, number) for number, text in enumerate(lines, 1) if text.strip()]
-
-
 def read_posts(path: Path) -> list[Post]:
-    return read_numbered(path, parse_post, "posts", BenchInputError)
+    return read_numbered(path, parse_post, "posts")
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""Reading sample files of one JSON object a line, as the benchmarks take them."""
+"""Reading sample files of one JSON object a line, as the benchmarks take them, and the
+error the benchmarks raise when such a file is not what they measure."""
 
 from __future__ import annotations
 
@@ -12,8 +13,15 @@ from meshaid.node.errors import InputError
 T = TypeVar("T")
 
 
+class BenchInputError(InputError):
+    """A benchmark's sample file cannot be read, or one of its lines is not a valid sample."""
+
+
 def read_numbered(
-    path: Path, parse: Callable[[str, int], T], what: str, error: type[InputError]
+    path: Path,
+    parse: Callable[[str, int], T],
+    what: str,
+    error: type[InputError] = BenchInputError,
 ) -> list[T]:
     """Every non-blank line of ``path`` through ``parse(text, line_number)``.
 
@@ -30,7 +38,9 @@ def read_numbered(
     return items
 
 
-def json_object(text_line: str, line: int, error: type[InputError]) -> dict[str, Any]:
+def json_object(
+    text_line: str, line: int, error: type[InputError] = BenchInputError
+) -> dict[str, Any]:
     """One line's JSON object; ``error`` names the line when it is not one."""
     try:
         raw = json.loads(text_line)

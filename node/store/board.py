@@ -412,10 +412,6 @@ class BoardStore:
         with read_session(self.db) as s:
             return s.get(EntryRow, tuple(eid))
 
-    def entry_state(self, eid: EntryId) -> EntryState | None:
-        with read_session(self.db) as s:
-            return self._load_state(s, eid)
-
     def find_by_code(self, prefix: str) -> list[EntryRow]:
         """Entries whose code starts with ``prefix`` (already normalised)."""
         with read_session(self.db) as s:
