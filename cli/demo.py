@@ -12,7 +12,7 @@ from types import FrameType
 import click
 
 from meshaid.cli import output
-from meshaid.node.errors import NodeError
+from meshaid.cli.errors import library_errors
 from meshaid.node.sim import demo as demo_run
 
 
@@ -77,11 +77,9 @@ def _terminate_as_interrupt() -> Iterator[None]:
 def _show(root: Path, loss: float, time_scale: float, seed: int) -> None:
     events = demo_run.run(root, loss=loss, time_scale=time_scale, seed=seed)
     try:
-        with contextlib.closing(events):
+        with library_errors(), contextlib.closing(events):
             for event in events:
                 _render(event)
-    except NodeError as exc:
-        raise click.ClickException(str(exc)) from exc
     except KeyboardInterrupt:
         click.echo("\nInterrupted: daemons stopped.", err=True)
         raise click.Abort() from None

@@ -10,7 +10,7 @@ import click
 
 from meshaid.cli import output
 from meshaid.cli.context import CliContext
-from meshaid.hardware.radio import RadioError
+from meshaid.cli.errors import library_errors
 from meshaid.node.daemon.control import ControlError, DaemonNotRunning, request, socket_path
 from meshaid.node.daemon.service import run_node
 from meshaid.node.daemon.status import summary_rows
@@ -47,10 +47,8 @@ def run(
         raise click.UsageError("give --port or --host, not both")
     logging.basicConfig(level=logging.DEBUG if debug else logging.INFO, format=LOG_FORMAT)
     logging.getLogger("alembic").setLevel(logging.WARNING)  # "Context impl SQLiteImpl" noise
-    try:
+    with library_errors():
         run_node(obj.home_dir, port=port, host=host, config_path=config_path)
-    except RadioError as exc:
-        raise click.ClickException(str(exc)) from exc
 
 
 @click.command()

@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from meshaid.cli.errors import click_error, library_errors
 from meshaid.cli.figures import number, percent, spread
 from meshaid.cli.output import table
 from meshaid.hardware.sim.topology import TOPOLOGIES
@@ -22,7 +23,6 @@ from meshaid.node.sim.simulation import (
     build_topology,
     run_scenario,
 )
-from meshaid.protocol.errors import UsageError
 
 # A scenario given only by flags starts from this.
 CUSTOM = Scenario(
@@ -159,7 +159,7 @@ def sim(
         meshaid sim --nodes 12 --topology grid --loss 0.1 --hours 3 --seed 7
         meshaid sim --scenario storm.toml --protocol engine
     """
-    try:
+    with library_errors():
         sc = _choose(name, scenario_file)
         changes: dict[str, Any] = {
             key: value
@@ -173,12 +173,11 @@ def sim(
         heading = describe(sc)
         if not as_json:
             click.echo(heading)
-        results = run_scenario(sc, protocols or tuple(PROTOCOLS),
-                               progress=_progress(sc.name), texts=post_texts)
-    except UsageError as exc:
-        raise click.ClickException(str(exc)) from None
-    except SimulationError as exc:
-        raise click.ClickException(f"simulation stopped: {exc}") from None
+        try:
+            results = run_scenario(sc, protocols or tuple(PROTOCOLS),
+                                   progress=_progress(sc.name), texts=post_texts)
+        except SimulationError as exc:
+            raise click_error(exc, "simulation stopped: ") from None
     if as_json:
         scenario_fields = asdict(sc)
         scenario_fields.pop("description")
