@@ -84,7 +84,7 @@ class RadioInfo:
     hop_limit: int
     channel_index: int
     channel_name: str
-    channel_key: str  # "none", "default", "simpleN" or "private"
+    channel_key: str  # "none", "default", "simple" or "private"
 
     @property
     def uses_default_key(self) -> bool:
@@ -93,7 +93,7 @@ class RadioInfo:
 
     @property
     def channel_is_public(self) -> bool:
-        """Anyone can read the gossip channel: no key, the default key, or a simpleN key."""
+        """Anyone can read the gossip channel: no key, the default key, or a simple key."""
         return self.channel_key != "private"
 
 

@@ -48,7 +48,7 @@ from meshtastic.protobuf import (
 from meshtastic.util import DEFAULT_KEY
 
 from meshaid.hardware.fake_radio.air import BROADCAST_NUM, Air, AirFrame
-from meshaid.hardware.meshtastic_radio import preset_display_name
+from meshaid.hardware.meshtastic_radio.firmware import preset_display_name
 from meshaid.protocol.airtime import MAX_PHY_PAYLOAD, MESHTASTIC_HEADER_BYTES
 
 Routing = mesh_pb2.Routing
@@ -161,8 +161,8 @@ class FakeDevice:
             channel_pb2.ChannelSettings(name=name, psk=psk) for name, psk in channels
         ]
         self.text_interval = text_interval
-        self.channel_utilization = 0.0
-        self.air_util_tx = 0.0
+        self.channel_utilisation = 0.0  # percent, as the firmware's device metrics
+        self.own_airtime_share = 0.0
         self.counters = DeviceCounters()
         self._air = air
         self._clock = clock
@@ -200,12 +200,6 @@ class FakeDevice:
     def tx_queue_free(self) -> int:
         with self._lock:
             return TX_QUEUE_LEN - len(self._tx_queue)
-
-    def leave_air(self) -> None:
-        """Switch the radio part off for good (the device stops hearing and sending)."""
-        if self._air is not None:
-            self._air.leave(self)
-            self._air = None
 
     # -- the client side --------------------------------------------------------------------
 
@@ -268,16 +262,12 @@ class FakeDevice:
             self._tx_held = False
         self._pump_air()
 
-    def report_metrics(self, channel_utilization: float, air_util_tx: float) -> None:
+    def report_metrics(self, channel_utilisation: float, own_airtime_share: float) -> None:
         """New device metrics, sent to the client as the device telemetry module does."""
         with self._lock:
-            self.channel_utilization = channel_utilization
-            self.air_util_tx = air_util_tx
-            telemetry = telemetry_pb2.Telemetry(
-                device_metrics=telemetry_pb2.DeviceMetrics(
-                    channel_utilization=channel_utilization, air_util_tx=air_util_tx,
-                )
-            )
+            self.channel_utilisation = channel_utilisation
+            self.own_airtime_share = own_airtime_share
+            telemetry = telemetry_pb2.Telemetry(device_metrics=self._device_metrics())
             self._to_client_packet(self._local_packet(
                 BROADCAST_NUM, portnums_pb2.PortNum.TELEMETRY_APP, telemetry.SerializeToString(),
             ))
@@ -402,10 +392,14 @@ class FakeDevice:
                 id=f"!{self._node_num:08x}", long_name=self.long_name, short_name=self.short_name,
                 hw_model=mesh_pb2.HardwareModel.PRIVATE_HW,
             ),
-            device_metrics=telemetry_pb2.DeviceMetrics(
-                channel_utilization=self.channel_utilization, air_util_tx=self.air_util_tx,
-            ),
+            device_metrics=self._device_metrics(),
             is_favorite=True,
+        )
+
+    def _device_metrics(self) -> telemetry_pb2.DeviceMetrics:
+        # The protobuf's field names, spelled the firmware's way.
+        return telemetry_pb2.DeviceMetrics(
+            channel_utilization=self.channel_utilisation, air_util_tx=self.own_airtime_share,
         )
 
     def _note_heard(self, node: int, snr: float, hops: int) -> None:

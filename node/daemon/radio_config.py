@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from meshaid.hardware.meshtastic_radio import LoRaConfig
+from meshaid.hardware.meshtastic_radio import REGIONS
 from meshaid.node.config import read_toml
 from meshaid.node.errors import ConfigError
 from meshaid.protocol.airtime import DEFAULT_PRESET, PRESETS
@@ -30,7 +30,6 @@ _CHANNELS = 8  # Meshtastic devices have channels 0..7
 # The 10 % duty cycle of EU868 is the highest any Meshtastic region allows for the
 # whole band; asking for more would only earn DUTY_CYCLE_LIMIT refusals.
 MAX_BUDGET_SHARE = 0.10
-_REGIONS = tuple(name for name, _ in LoRaConfig.RegionCode.items() if name != "UNSET")
 
 
 @dataclass(frozen=True)
@@ -78,8 +77,8 @@ def parse_radio(data: Any, path: Path | str) -> RadioConfig:
     region = _optional_text(data, "region", where)
     if region is not None:
         region = region.upper()
-        if region not in _REGIONS:
-            known = ", ".join(_REGIONS)
+        if region not in REGIONS:
+            known = ", ".join(REGIONS)
             raise ConfigError(f"{where} region {region!r} is not a region; one of {known}")
     preset = (_optional_text(data, "preset", where) or DEFAULT_PRESET).upper()
     if preset not in PRESETS:

@@ -330,7 +330,7 @@ def test_disconnect_stops_delivery_until_the_client_configures_again() -> None:
 def test_metrics_reach_the_client_as_telemetry_and_the_next_handshake() -> None:
     device = FakeDevice(0x10)
     link = connected(device)
-    device.report_metrics(channel_utilization=31.5, air_util_tx=4.25)
+    device.report_metrics(channel_utilisation=31.5, own_airtime_share=4.25)
     (message,) = link.take()
     assert message.packet.decoded.portnum == portnums_pb2.PortNum.TELEMETRY_APP
     metrics = telemetry_pb2.Telemetry.FromString(message.packet.decoded.payload).device_metrics

@@ -20,12 +20,21 @@ from meshaid.hardware.meshtastic_radio import (
     MTU,
     TEXT_MTU,
     MeshtasticRadio,
-    RadioStatus,
     RetryPolicy,
     SerialTarget,
     TcpTarget,
 )
-from meshaid.hardware.radio import Radio, RadioError, Received
+from meshaid.hardware.meshtastic_radio.hooks import PRIVATE_ATTRIBUTES
+from meshaid.hardware.radio import (
+    PayloadTooLargeError,
+    Radio,
+    RadioAddressError,
+    RadioError,
+    RadioNotConnectedError,
+    RadioQueueFullError,
+    RadioStatus,
+    Received,
+)
 
 Error = mesh_pb2.Routing.Error
 
@@ -37,8 +46,6 @@ FAST: dict[str, Any] = {
     "policy": POLICY, "backoff_initial": 0.05, "backoff_max": 0.2,
     "queue_poll_interval": 0.05, "connect_timeout": 5,
 }
-
-
 
 
 class Inbox:
@@ -59,10 +66,28 @@ class Inbox:
             return [item.payload for item in self.items]
 
 
+class Statuses:
+    """A thread-safe list of what a radio told its on_status callback."""
+
+    def __init__(self) -> None:
+        self._items: list[RadioStatus] = []
+        self._lock = threading.Lock()
+
+    def __call__(self, status: RadioStatus) -> None:
+        with self._lock:
+            self._items.append(status)
+
+    @property
+    def items(self) -> list[RadioStatus]:
+        with self._lock:
+            return list(self._items)
+
+
 @contextlib.contextmanager
 def radio(target: Any, **kwargs: Any) -> Iterator[MeshtasticRadio]:
     r = MeshtasticRadio(target, **{**FAST, **kwargs})
     try:
+        assert isinstance(r, Radio)
         assert r.wait_connected(TIMEOUT), r.status
         yield r
     finally:
@@ -88,7 +113,8 @@ def test_gossip_crosses_from_tcp_to_serial_and_back_into_the_asyncio_loop(tmp_pa
     a, b = FakeDevice(0xA1, air=air), FakeDevice(0xB2, air=air)
     with tcp_radio(a) as (ra, _), serial_radio(b, tmp_path / "tty") as (rb, _):
         assert isinstance(ra, Radio) and isinstance(rb, Radio)
-        assert (ra.node_id, rb.node_id, ra.mtu) == (0xA1, 0xB2, MTU)
+        assert (ra.node_id, rb.node_id, ra.mtu, ra.text_mtu) == (0xA1, 0xB2, MTU, TEXT_MTU)
+        assert ra.address.startswith("127.0.0.1:") and rb.address == str(tmp_path / "tty")
 
         async def exchange() -> tuple[Received, Received, int, set[int]]:
             loop_thread = threading.get_ident()
@@ -119,7 +145,7 @@ def test_gossip_crosses_from_tcp_to_serial_and_back_into_the_asyncio_loop(tmp_pa
 
 def test_the_radio_reports_what_the_device_said_about_itself() -> None:
     device = FakeDevice(0xC3, long_name="Corner shop", firmware_version="2.6.11.abc")
-    device.report_metrics(channel_utilization=12.5, air_util_tx=1.5)
+    device.report_metrics(channel_utilisation=12.5, own_airtime_share=1.5)
     with tcp_radio(device) as (r, _):
         info = r.info
         assert info is not None
@@ -130,10 +156,10 @@ def test_the_radio_reports_what_the_device_said_about_itself() -> None:
         assert (r.channel_name, r.firmware_version) == ("LongFast", "2.6.11.abc")
         assert r.uses_default_key and info.channel_is_public
         assert "connected to Corner shop (!000000c3" in r.status
-        assert r.metrics.channel_utilization == 12.5
-        device.report_metrics(channel_utilization=48.0, air_util_tx=6.5)
-        wait_until(lambda: r.metrics.channel_utilization == 48.0)
-        assert r.metrics.air_util_tx == 6.5
+        assert r.metrics.channel_utilisation == 12.5
+        device.report_metrics(channel_utilisation=48.0, own_airtime_share=6.5)
+        wait_until(lambda: r.metrics.channel_utilisation == 48.0)
+        assert r.metrics.own_airtime_share == 6.5
 
 
 def test_a_private_key_is_not_reported_as_public() -> None:
@@ -176,6 +202,53 @@ def test_the_radios_tx_queue_is_never_overfilled(tmp_path: Path) -> None:
         wait_until(lambda: len(inbox.items) == len(frames))
         assert inbox.payloads() == frames
         assert a.counters.refused == {}
+
+
+def test_ready_waits_until_the_radio_took_every_gossip_frame_and_on_status_says_so() -> None:
+    air = LocalAir()
+    a, b = FakeDevice(0xE3, air=air), FakeDevice(0xE4, air=air)
+    with tcp_radio(a) as (ra, _), tcp_radio(b) as (rb, _):
+        inbox, statuses = Inbox(), Statuses()
+        rb.on_receive(inbox)
+        ra.on_status(statuses)
+        assert ra.ready()
+        a.hold_transmissions()
+        frames = [b"frame %02d" % i for i in range(TX_QUEUE_LEN + 1)]
+        for frame in frames:
+            ra.send(frame)
+        assert not ra.ready()
+        wait_until(lambda: a.tx_queue_free == 0 and ra.pending == 1)
+        told = len(statuses.items)  # the radio may have taken the first before the rest came
+        heartbeats = a.counters.heartbeats
+        wait_until(lambda: a.counters.heartbeats >= heartbeats + 3)
+        assert not ra.ready()  # the last frame still waits in our queue
+        assert len(statuses.items) == told
+        a.release_transmissions()
+        wait_until(lambda: len(statuses.items) == told + 1)
+        assert ra.ready() and ra.pending == 0
+        assert statuses.items[-1] == RadioStatus(True, ra.status)
+        wait_until(lambda: len(inbox.items) == len(frames))
+        # Texts do not hold gossip back, so their confirmations say nothing.
+        ra.send_text("hello", dest=0xE4)
+        assert ra.ready()
+        wait_until(lambda: ra.stats().send.acked == 1)
+        assert len(statuses.items) == told + 1
+
+
+def test_a_gossip_frame_refused_for_the_duty_cycle_is_not_ready_until_it_went() -> None:
+    device = FakeDevice(0xE5)
+    slow = RetryPolicy(duty_cycle_delay=0.5, confirm_timeout=5.0)
+    with tcp_radio(device, policy=slow) as (r, _):
+        statuses = Statuses()
+        r.on_status(statuses)
+        device.fail_next(Error.DUTY_CYCLE_LIMIT)
+        r.send(b"refused once")
+        wait_until(lambda: r.stats().send.duty_cycle == 1)
+        assert not r.ready()
+        wait_until(lambda: r.ready())
+        assert r.stats().send.accepted == 1
+        wait_until(lambda: len(statuses.items) >= 1)
+        assert statuses.items[-1].connected
 
 
 def test_texts_are_paced_and_a_rate_limit_nak_is_retried(tmp_path: Path) -> None:
@@ -257,8 +330,9 @@ def test_tcp_drop_then_return_loses_nothing_that_was_queued() -> None:
         wait_until(lambda: ra.pending == 3)
         port.unplug()
         wait_until(lambda: not ra.connected)
+        assert not ra.ready()
         assert str(port.port) in ra.status
-        with pytest.raises(RadioError, match="not connected"):
+        with pytest.raises(RadioNotConnectedError, match="not connected"):
             ra.send(b"while away")
         wait_until(lambda: "cannot reach radio" in ra.status)
         # The radio sends what it took while the host is away. Released only once the
@@ -312,7 +386,7 @@ def test_a_device_reboot_is_survived() -> None:
 
 def test_the_one_usb_serial_port_is_found_and_used(tmp_path: Path) -> None:
     pattern = str(tmp_path / "ttyUSB*")
-    with pytest.raises(RadioError, match="no radio found"):
+    with pytest.raises(RadioAddressError, match="no radio found"):
         MeshtasticRadio(None, serial_patterns=[pattern])
     device = FakeDevice(0x151)
     with PtyPort(device, link_path=tmp_path / "ttyUSB0"), radio(
@@ -321,7 +395,7 @@ def test_the_one_usb_serial_port_is_found_and_used(tmp_path: Path) -> None:
         assert r.node_id == 0x151
     with PtyPort(FakeDevice(0x152), link_path=tmp_path / "ttyUSB0"), PtyPort(
         FakeDevice(0x153), link_path=tmp_path / "ttyUSB1"
-    ), pytest.raises(RadioError, match=r"ttyUSB0, .*ttyUSB1"):
+    ), pytest.raises(RadioAddressError, match=r"ttyUSB0, .*ttyUSB1"):
         MeshtasticRadio(None, serial_patterns=[pattern])
 
 
@@ -338,23 +412,37 @@ def test_a_disabled_gossip_channel_is_reported_not_used() -> None:
 
 def test_bad_sends_are_clear_errors() -> None:
     device = FakeDevice(0x171)
-    with tcp_radio(device) as (r, port):
-        with pytest.raises(RadioError, match="over the MTU"):
+    slow = RetryPolicy(duty_cycle_delay=60.0)
+    with tcp_radio(device, capacity=1, policy=slow) as (r, port):
+        with pytest.raises(PayloadTooLargeError, match="over the MTU"):
             r.send(bytes(MTU + 1))
-        with pytest.raises(RadioError, match="hop limit"):
+        with pytest.raises(RadioAddressError, match="hop limit"):
             r.send(b"x", hop_limit=8)
-        with pytest.raises(RadioError, match="itself"):
+        with pytest.raises(RadioAddressError, match="itself"):
             r.send(b"x", dest=0x171)
-        with pytest.raises(RadioError, match="not a node number"):
+        with pytest.raises(RadioAddressError, match="not a node number"):
             r.send(b"x", dest=0)
-        with pytest.raises(RadioError, match="limit"):
+        with pytest.raises(PayloadTooLargeError, match="limit"):
             r.send_text("é" * (TEXT_MTU // 2 + 1), dest=0x20)
-        with pytest.raises(RadioError, match="one node"):
+        with pytest.raises(RadioAddressError, match="one node"):
             r.send_text("hello", dest=0xFFFFFFFF)
-    with pytest.raises(RadioError, match="closed"):
+        device.fail_next(Error.DUTY_CYCLE_LIMIT)  # keeps the frame in our queue for 60 s
+        r.send(b"held")
+        with pytest.raises(RadioQueueFullError, match="full"):
+            r.send(b"one too many")
+    with pytest.raises(RadioNotConnectedError, match="closed"):
         r.send(b"x")
-    with pytest.raises(RadioError, match="channel index"):
+    with pytest.raises(RadioAddressError, match="channel index"):
         MeshtasticRadio(TcpTarget("127.0.0.1", port.port), channel_index=8)
+    with pytest.raises(RadioAddressError, match="port"):
+        MeshtasticRadio("radio:99999")
+    assert issubclass(RadioQueueFullError, RadioError)
+
+
+def test_the_library_attributes_the_hooks_rely_on_exist() -> None:
+    with tcp_radio(FakeDevice(0x175)) as (r, _):
+        link = r._iface
+        assert [name for name in PRIVATE_ATTRIBUTES if not hasattr(link, name)] == []
 
 
 def test_an_unreachable_radio_is_retried_with_backoff() -> None:

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
-from meshtastic.protobuf import mesh_pb2
+from meshtastic.protobuf import config_pb2, mesh_pb2, portnums_pb2
+from meshtastic.serial_interface import SerialInterface
+from meshtastic.tcp_interface import DEFAULT_TCP_PORT, TCPInterface
+from meshtastic.util import DEFAULT_KEY
 
 from meshaid.hardware.meshtastic_radio import (
     ERRNO_UNKNOWN,
@@ -11,18 +17,19 @@ from meshaid.hardware.meshtastic_radio import (
     MTU,
     TEXT_MTU,
     TEXT_PORT,
-    DeviceInfo,
     Pending,
     RetryPolicy,
     SendQueue,
     SerialTarget,
     TcpTarget,
     find_serial_port,
+    firmware,
     parse_target,
     preset_display_name,
     psk_kind,
 )
-from meshaid.hardware.radio import RadioError
+from meshaid.hardware.meshtastic_radio.hooks import PRIVATE_METHODS, TCP_PRIVATE_METHODS
+from meshaid.hardware.radio import RadioAddressError, RadioInfo, RadioQueueFullError
 
 Error = mesh_pb2.Routing.Error
 POLICY = RetryPolicy(
@@ -223,11 +230,34 @@ def test_no_queue_status_means_old_firmware_the_packet_counts_as_taken() -> None
     assert queue.pending == 0
 
 
+def test_gossip_is_outstanding_until_the_radio_confirms_or_drops_it() -> None:
+    queue, radio = setup(gossip(b"a"), gossip(b"b"), text(b"t"))
+    assert (queue.outstanding(GOSSIP_PORT), queue.outstanding(TEXT_PORT)) == (2, 1)
+    radio.send_ready(0.0)
+    assert queue.outstanding(GOSSIP_PORT) == 2  # written, not yet confirmed
+    radio.status(b"a")
+    radio.status(b"t")
+    assert (queue.outstanding(GOSSIP_PORT), queue.outstanding(TEXT_PORT)) == (1, 0)
+    radio.status(b"b", res=Error.TOO_LARGE)
+    assert queue.outstanding(GOSSIP_PORT) == 0
+    radio.nak(b"a", Error.DUTY_CYCLE_LIMIT)  # refused after all: waiting again
+    assert queue.outstanding(GOSSIP_PORT) == 1
+
+
+def test_gossip_without_a_queue_status_stops_being_outstanding_at_the_timeout() -> None:
+    queue, radio = setup(gossip(b"a"))
+    radio.send_ready(0.0)
+    queue.expire(9.9)
+    assert queue.outstanding(GOSSIP_PORT) == 1
+    queue.expire(10.0)
+    assert queue.outstanding(GOSSIP_PORT) == 0
+
+
 def test_a_full_send_queue_refuses_more() -> None:
     queue = SendQueue(POLICY, capacity=2)
     queue.push(gossip(b"a"))
     queue.push(text(b"b"))
-    with pytest.raises(RadioError, match="full"):
+    with pytest.raises(RadioQueueFullError, match="full"):
         queue.push(gossip(b"c"))
 
 
@@ -252,7 +282,7 @@ def test_radio_addresses_are_read_as_users_write_them(text: str | None, target: 
 
 @pytest.mark.parametrize("text", ["host:0", "host:99999", "host:http", ":4403", "[::1]x"])
 def test_bad_radio_addresses_are_clear_errors(text: str) -> None:
-    with pytest.raises(RadioError):
+    with pytest.raises(RadioAddressError):
         parse_target(text)
 
 
@@ -262,13 +292,13 @@ def test_the_one_serial_port_is_found() -> None:
 
 
 def test_no_serial_port_is_an_error_saying_where_it_looked() -> None:
-    with pytest.raises(RadioError, match=r"/dev/ttyUSB\*, /dev/ttyACM\*"):
+    with pytest.raises(RadioAddressError, match=r"/dev/ttyUSB\*, /dev/ttyACM\*"):
         find_serial_port(glob_fn=lambda pattern: [])
 
 
 def test_several_serial_ports_are_an_error_listing_them(tmp_path: object) -> None:
     ports = {"/dev/ttyUSB*": ["/dev/ttyUSB1", "/dev/ttyUSB0"], "/dev/ttyACM*": ["/dev/ttyACM0"]}
-    with pytest.raises(RadioError, match="/dev/ttyACM0, /dev/ttyUSB0, /dev/ttyUSB1"):
+    with pytest.raises(RadioAddressError, match="/dev/ttyACM0, /dev/ttyUSB0, /dev/ttyUSB1"):
         find_serial_port(glob_fn=ports.__getitem__)
 
 
@@ -280,7 +310,7 @@ def test_several_serial_ports_are_an_error_listing_them(tmp_path: object) -> Non
 )
 def test_public_keys_are_recognised(psk: bytes, kind: str) -> None:
     assert psk_kind(psk) == kind
-    info = DeviceInfo(1, "", "", "", "EU_868", "LONG_FAST", 3, 0, "LongFast", kind)
+    info = RadioInfo(1, "", "", "", "EU_868", "LONG_FAST", 3, 0, "LongFast", kind)
     assert info.uses_default_key == (kind == "default")
     assert info.channel_is_public == (kind != "private")
 
@@ -294,3 +324,37 @@ def test_preset_names_are_those_the_firmware_shows() -> None:
 def test_payload_limits() -> None:
     assert MTU == 231
     assert TEXT_MTU == 220
+
+
+def test_the_numbers_copied_from_the_library_are_the_librarys() -> None:
+    port = portnums_pb2.PortNum
+    assert (firmware.TEXT_PORT, firmware.ROUTING_PORT, firmware.TELEMETRY_PORT) == (
+        port.TEXT_MESSAGE_APP, port.ROUTING_APP, port.TELEMETRY_APP,
+    )
+    assert firmware.GOSSIP_PORT == port.PRIVATE_APP
+    for error in firmware.RoutingError:
+        assert error == mesh_pb2.Routing.Error.Value(error.name)
+    assert (firmware.DEFAULT_TCP_PORT, firmware.DEFAULT_KEY) == (DEFAULT_TCP_PORT, DEFAULT_KEY)
+    presets = config_pb2.Config.LoRaConfig.ModemPreset
+    assert all(preset_display_name(value) != "Invalid" for _, value in presets.items())
+    regions = config_pb2.Config.LoRaConfig.RegionCode
+    assert tuple(name for name, _ in regions.items() if name != "UNSET") == firmware.REGIONS
+
+
+def test_the_private_library_methods_the_hooks_rely_on_exist() -> None:
+    for cls in (SerialInterface, TCPInterface):
+        assert [name for name in PRIVATE_METHODS if not callable(getattr(cls, name, None))] == []
+    assert all(callable(getattr(TCPInterface, name, None)) for name in TCP_PRIVATE_METHODS)
+
+
+def test_parsing_a_target_and_queueing_do_not_import_meshtastic() -> None:
+    code = (
+        "import sys\n"
+        "from meshaid.hardware.meshtastic_radio import parse_target, SendQueue, Pending, MTU\n"
+        "from meshaid.hardware.meshtastic_radio.target import find_serial_port\n"
+        "SendQueue().push(Pending(256, b'x', None))\n"
+        "parse_target('radio:4403')\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('meshtastic', 'pubsub')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -24,8 +24,8 @@ from meshaid.hardware.fake_radio import FakeDevice, LocalAir, TcpPort
 from meshaid.hardware.meshtastic_radio import MeshtasticRadio, TcpTarget
 from meshaid.hardware.radio import Received
 from meshaid.node.daemon.control import ControlError, request, socket_path
-from meshaid.node.store.sync_state import store_summary
 from meshaid.node.services import init_node, open_node
+from meshaid.node.store.sync_state import store_summary
 
 DEADLINE = 20.0
 RUN = "from meshaid.cli.main import main; main()"
