@@ -116,6 +116,13 @@ class RecordBody:
     status: Status = Status.OPEN
     ref: EntryId | None = None
     entry_origin: int = 0
+    # A serialized board_pb2.Control: a record about the neighbourhood (roster, keys), not
+    # an entry. See meshaid.protocol.control.
+    control: bytes = b""
+
+    @property
+    def is_control(self) -> bool:
+        return bool(self.control)
 
     @property
     def record_id(self) -> RecordId:
@@ -143,6 +150,8 @@ class RecordBody:
             )
         if len(self.zone_name.encode("utf-8")) > MAX_ZONE_NAME_BYTES:
             raise UsageError(f"zone name is longer than {MAX_ZONE_NAME_BYTES} bytes")
+        if self.control and (self.entry_seq or self.text or self.entry_origin):
+            raise UsageError("a control record is not an entry: no text, no entry fields")
         for name in ("created", "lifetime", "when", "community", "zone_id", "version"):
             if not 0 <= getattr(self, name) <= 0xFFFF_FFFF:
                 raise UsageError(f"{name} is out of range")
@@ -165,6 +174,7 @@ class RecordBody:
             status=int(self.status),  # type: ignore[arg-type]
             entry_origin=self.entry_origin,
             zone_name=self.zone_name,
+            control=self.control,
         )
         if self.ref is not None:
             msg.ref_seq = self.ref.seq
@@ -195,6 +205,7 @@ class RecordBody:
             status=Status(_enum_or(Status, msg.status, Status.OPEN)),
             ref=ref,
             entry_origin=msg.entry_origin,
+            control=msg.control,
         )
 
 
@@ -280,4 +291,6 @@ def decode(raw: bytes) -> SignedRecord:
         raise DecodeError("changing record with version 0")
     if len(body.text.encode("utf-8")) > MAX_TEXT_BYTES:
         raise DecodeError("record text over the limit")
+    if body.control and (body.entry_seq or body.text or body.entry_origin):
+        raise DecodeError("control record with entry fields")
     return SignedRecord(raw=raw, body=body)
