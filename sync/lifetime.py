@@ -16,6 +16,8 @@ DEFAULT_LIFETIME: dict[Kind, int] = {
 }
 TRADE_GRACE = MINUTES_PER_DAY  # a trade stays listed until a day after the event
 MAX_LIFETIME = 90 * MINUTES_PER_DAY
+# Control records (the roster, epoch keys) are the neighbourhood's memory: never pruned.
+NEVER = 0xFFFF_FFFF
 
 
 def lifetime_of(body: RecordBody) -> int:
@@ -37,6 +39,8 @@ def expires_at(body: RecordBody, first_seen: int | None = None) -> int:
     (booted in 1970, or years ahead): then the lifetime counts from ``first_seen``, so
     such an entry is neither immortal nor born expired.
     """
+    if body.control:
+        return NEVER
     life = lifetime_of(body)
     start = body.created
     if first_seen is not None and abs(start - first_seen) > MAX_LIFETIME:

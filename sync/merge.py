@@ -113,6 +113,8 @@ class Board:
             self.apply(rec)
 
     def _add(self, rec: SignedRecord) -> None:
+        if rec.body.control:
+            return  # about the neighbourhood, not an entry: kept, never shown
         eid = rec.entry_id
         self._by_entry.setdefault(eid, set()).add(rec.record_id)
         self.entries[eid] = join(self.entries.get(eid), rec)

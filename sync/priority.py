@@ -3,7 +3,8 @@
 A node's ordinary budget (144 s an hour) carries about 90 records of the corpus's median
 size (156 bytes, 1.62 s a frame on LONG_FAST), so the order decides what a node that is
 catching up sees first: alerts, then open needs, then other open entries, then closed ones
-(withdrawn tombstones still go, so nobody shows them as open). Within a class the more
+(withdrawn tombstones still go, so nobody shows them as open). Control records go before
+all of them. Within a class the more
 urgent go first, then entries of the node's own zones, then the freshest. A record that a
 newer version of its entry supersedes goes last: the newer one carries the whole state.
 """
@@ -19,12 +20,16 @@ URGENCY_ORDER: dict[Urgency, int] = {
     Urgency.LOW: 3,
 }
 
-ALERT, OPEN_NEED, OPEN, MATCHED, CLOSED, SUPERSEDED = range(6)
+# Control records (roster changes, epoch keys) first: a node that lacks them cannot tell
+# whose records to accept.
+CONTROL, ALERT, OPEN_NEED, OPEN, MATCHED, CLOSED, SUPERSEDED = range(7)
 
 Rank = tuple[int, int, int, int, int, int]
 
 
 def entry_class(body: RecordBody, newest: bool) -> int:
+    if body.control:
+        return CONTROL
     if not newest:
         return SUPERSEDED
     if body.kind == Kind.ALERT:
@@ -50,4 +55,5 @@ def send_rank(body: RecordBody, newest: bool = True, local: bool = False) -> Ran
 
 
 def is_alert(body: RecordBody) -> bool:
-    return body.kind == Kind.ALERT
+    """Spread at once, from the alert reserve: alerts, and the rare control records."""
+    return body.kind == Kind.ALERT or bool(body.control)
