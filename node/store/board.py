@@ -307,6 +307,8 @@ class BoardStore:
         self._fill_record(row, rec)
         s.add(row)
         s.flush()
+        if rec.body.control:
+            return Outcome.NEW  # about the neighbourhood (roster, keys): no entry row
         eid = rec.entry_id
         entry = s.get(EntryRow, tuple(eid))
         state = self._state_of(s, entry)
@@ -348,6 +350,9 @@ class BoardStore:
             .where(RecordRow.entry_origin == eid.origin, RecordRow.entry_seq == eid.seq)
             .order_by(RecordRow.origin, RecordRow.seq)
         ).all()
+        # Control records share the table but make no entry.
+        kept = [(row, rec) for row in rows if not (rec := decode(row.raw)).body.control]
+        rows = [row for row, _ in kept]
         entry = s.get(EntryRow, tuple(eid))
         if not rows:
             if entry is not None:
@@ -355,8 +360,8 @@ class BoardStore:
                 s.flush()
             return
         state: EntryState | None = None
-        for row in rows:
-            state = join(state, decode(row.raw))
+        for _, rec in kept:
+            state = join(state, rec)
         assert state is not None
         self._write_entry(s, state, min(row.first_seen for row in rows), entry)
 
