@@ -8,7 +8,8 @@ due at ``now`` and ``next_wakeup()`` says when to call it again; the radio's cal
 
 One step, in order:
 
-* frames heard since the last step -> ``protocol.receive``;
+* frames heard since the last step -> opened with the neighbourhood's key (``sealer``) ->
+  ``protocol.receive``; a frame that does not open is dropped and counted unparsed;
 * residents' texts -> the desk, whose replies go back through ``radio.send_text``;
 * this node's own new records (from ``local``, polled every ``local_poll_every`` seconds
   or at once after a text) -> ``protocol.add_local``;
@@ -16,7 +17,8 @@ One step, in order:
   handed to the board to keep across restarts;
 * the protocol's timers; its events -> the board (accepted records), the neighbour
   table (peers heard), the counters (frames dropped);
-* frames -> ``radio.send``, only while ``radio.ready()``: frames stay in the protocol until
+* frames -> sealed -> ``radio.send``, only while ``radio.ready()`` (and never unsealed when
+  a sealer is given but holds no key): frames stay in the protocol until
   the radio has room, so a relay the protocol cancels on overhearing never leaves, on a
   real radio as in the simulator.
 """
@@ -63,6 +65,22 @@ class LocalRecords(Protocol):
 
     def take_new(self) -> list[SignedRecord]:
         """Records made since the last call, in seq order."""
+
+
+class Sealer(Protocol):
+    """Seals gossip frames with the neighbourhood's key (meshaid.node.membership.keyring)."""
+
+    @property
+    def overhead(self) -> int:
+        """Bytes sealing adds to a frame."""
+
+    def can_seal(self) -> bool:
+        """Whether a key is held: without one, nothing is sent."""
+
+    def seal(self, payload: bytes) -> bytes: ...
+
+    def open(self, frame: bytes) -> bytes | None:
+        """The payload, or None for a frame this node cannot open (counted by the sealer)."""
 
 
 class Desk(Protocol):
@@ -120,6 +138,7 @@ class Pump:
         config: PumpConfig | None = None,
         local: LocalRecords | None = None,
         desk: Desk | None = None,
+        sealer: Sealer | None = None,
         wake: Callable[[], None] | None = None,
         on_sent: Callable[[float, int], None] | None = None,
     ) -> None:
@@ -129,6 +148,7 @@ class Pump:
         self.config = config or PumpConfig()
         self.local = local
         self.desk = desk
+        self.sealer = sealer
         self._wall_minutes = wall_minutes
         self._wall = wall
         self._wake = wake or (lambda: None)
@@ -204,7 +224,13 @@ class Pump:
         proto = self.protocol
         while self._inbox:
             rx = self._inbox.popleft()
-            proto.receive(rx.payload, rx.sender, now)
+            payload: bytes | None = rx.payload
+            if self.sealer is not None:
+                payload = self.sealer.open(rx.payload)
+                if payload is None:  # not of our neighbourhood, or forged: never parsed
+                    self.counters["frames_not_opened"] += 1
+                    continue
+            proto.receive(payload, rx.sender, now)
         if self._texts:
             self._answer_texts()
         if self.local is not None and (self._local_now or now >= self._next_local):
@@ -254,6 +280,8 @@ class Pump:
 
     def _transmit(self, now: float) -> None:
         radio = self.radio
+        if self.sealer is not None and not self.sealer.can_seal():
+            return  # no epoch key: gossip is never sent unsealed
         while radio.connected and radio.ready():
             utilisation = radio.metrics.channel_utilisation
             if not self.manners.may_send(utilisation, now):
@@ -262,17 +290,18 @@ class Pump:
             out = self.protocol.poll_transmit(now)
             if out is None:
                 return
-            self.airtime.spend(now, airtime_seconds(len(out.payload), self.config.preset))
+            payload = out.payload if self.sealer is None else self.sealer.seal(out.payload)
+            self.airtime.spend(now, airtime_seconds(len(payload), self.config.preset))
             before = radio.pending
             try:
-                radio.send(out.payload, out.dest, hop_limit=self.config.hop_limit)
+                radio.send(payload, out.dest, hop_limit=self.config.hop_limit)
             except RadioError as exc:  # went down meanwhile: digests repair what is lost
                 self.counters["send_failed"] += 1
                 logger.warning("frame of %d bytes not sent: %s", len(out.payload), exc)
                 return
             self.counters["frames_sent"] += 1
             if self._on_sent is not None:
-                self._on_sent(now, len(out.payload))
+                self._on_sent(now, len(payload))
             self.manners.sent(utilisation, now)
             if radio.pending <= before:
                 return  # refused at once (duty cycle): the radio counted it; wait
