@@ -107,7 +107,7 @@ def test_an_unsealed_frame_is_never_handed_to_the_engine() -> None:
 
 
 def test_a_node_without_a_key_sends_nothing_at_all() -> None:
-    a, b = mesh(Keyring(), ring((1, KEY1)))
+    a, _b = mesh(Keyring(), ring((1, KEY1)))
     a.pump.add_local(a.signer.create("need water"), 0.0)
     log: list[bytes] = []
     run([a], 60, log)
