@@ -1,4 +1,10 @@
-"""Dates, times and durations as people type them, read in the node's time zone."""
+"""Dates, times and durations as people type them, read in the node's time zone.
+
+The CLI reads ``--when`` and ``--expires`` the way the phone desk reads a resident's text:
+ISO 8601 (``2026-11-22 10:00``), and every form of meshaid.node.phone.when (``sat 2pm``,
+``tomorrow 9:30``, ``12/5 10am``, ``dec 5 noon``, ``sábado a las 3``), which name the
+next such moment.
+"""
 
 from __future__ import annotations
 
@@ -7,23 +13,35 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from meshaid.node.errors import InputError
+from meshaid.node.phone.when import read_when
 
 _DURATION = re.compile(r"(\d+)([wdhm])")
 _UNIT_MINUTES = {"w": 7 * 24 * 60, "d": 24 * 60, "h": 60, "m": 1}
 
 
-def parse_datetime(text: str, tz: ZoneInfo, option: str = "date") -> datetime:
-    """``2026-11-22 10:00``, ``2026-11-22T10:00``, ``2026-11-22`` (midnight) or ISO 8601
-    with an offset. Without an offset the time is local time in ``tz``."""
+def parse_datetime(
+    text: str, tz: ZoneInfo, option: str = "date", now: datetime | None = None
+) -> datetime:
+    """``2026-11-22 10:00``, ``2026-11-22T10:00``, ``2026-11-22`` (midnight), ISO 8601 with
+    an offset, or a day and time as residents write them (``sat 2pm``, ``12/5 10am``,
+    ``tomorrow 9:30``): the next such moment after ``now`` (default: the wall clock). Those
+    forms need a time of day, as on the phone: the node does not invent an hour for "friday".
+    Without an offset the time is local time in ``tz``."""
+    given = text.strip()
     try:
-        value = datetime.fromisoformat(text.strip())
+        value = datetime.fromisoformat(given)
     except ValueError:
+        pass
+    else:
+        return value if value.tzinfo is not None else value.replace(tzinfo=tz)
+    start = (now or datetime.now(tz)).astimezone(tz)
+    found = read_when(given, start, whole=True) if given else None
+    at = found.at(start) if found is not None else None
+    if at is None:
         raise InputError(
             f"{option} {text!r} is not a date; use e.g. 2026-11-22 10:00 or 2026-11-22"
-        ) from None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=tz)
-    return value
+        )
+    return at
 
 
 def parse_duration(text: str) -> int | None:
@@ -40,7 +58,7 @@ def parse_deadline(text: str, now: datetime, tz: ZoneInfo, option: str = "--expi
     if minutes is not None:
         return now + timedelta(minutes=minutes)
     try:
-        return parse_datetime(text, tz, option)
+        return parse_datetime(text, tz, option, now=now)
     except InputError:
         raise InputError(
             f"{option} {text!r} is neither a date nor a duration; "

@@ -7,6 +7,17 @@ intent with the label (paging, "more", counts as ``list``, as the corpus labels 
 every line it also builds the answer the node would send against a small fake board, and
 measures the longest text: each must fit one Meshtastic message.
 
+A miss is *harmful* when the node would act on it unasked: post something (or post it as
+the wrong kind), close or withdraw a post, or pass the resident's words to a poster, when
+that is not what the message meant. A miss the desk asks about first ("Post it as a
+need?", see meshaid.node.desk) is not harmful; how many lines the desk asks about, and how
+many of those it read right, is reported too, since every question costs the resident a
+text.
+
+The two readers of the parser are also scored alone, for comparison: the rules (with their
+harmful misses and questions when they alone decide how sure a guess is), and the nearest
+examples (with entry codes read by the rules, since examples carry none).
+
 Entry codes are recognised from their shape only (no board lookup), so the figures are
 what a node gets for codes that mix letters and digits.
 """
@@ -16,14 +27,26 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 from meshaid.node.bench.jsonl_file import json_object, read_numbered
 from meshaid.node.errors import InputError
-from meshaid.node.phone import replies
-from meshaid.node.phone.intents import POST_KINDS, Command, Intent, parse, query_matches
+from meshaid.node.phone import nearest, replies
+from meshaid.node.phone.codes import find_codes
+from meshaid.node.phone.intents import (
+    POST_KINDS,
+    Command,
+    Intent,
+    by_rules,
+    parse,
+    parse_by_rules,
+    query_matches,
+)
+from meshaid.node.phone.message import read
 from meshaid.node.phone.replies import EntrySummary, utf8_len
+from meshaid.node.phone.vocabulary import CODE_WORDS
 from meshaid.protocol.record import MAX_TEXT_BYTES, Category, Kind, Status, Urgency
 
 GOAL_UNDERSTOOD = 0.90
@@ -65,6 +88,8 @@ FAKE_BOARD = (
         "Magnolia lot", age_minutes=180,
     ),
 )
+# When the lines are read: a Saturday morning in US Central time (trades' days and times).
+NOW = datetime(2026, 11, 21, 9, 0, tzinfo=timezone(timedelta(hours=-6)))
 # The code a new post would get, and the sender's own latest open post.
 NEW_CODE = "4F2KX"
 SENDERS_POST = FAKE_BOARD[0]
@@ -83,12 +108,31 @@ class LabelledLine:
     lang: str | None
 
 
+# Intents that change the board or send the resident's words to someone else. A miss taken
+# for one of these does harm (a post nobody asked for, a post taken down, a message passed
+# on); a miss taken for anything else costs the resident a second try.
+ACTING = frozenset(
+    {"post_offer", "post_need", "post_trade", "post_alert", "close", "withdraw", "reply"}
+)
+
+
+def is_harmful(expected: str, got: str, asked: bool = False) -> bool:
+    """A miss the node acts on unasked: ``got`` is not what was meant, it changes
+    something, and the desk would not ask the resident first."""
+    return got != expected and got in ACTING and not asked
+
+
 @dataclass(frozen=True)
 class Miss:
     line: int
     text: str
     expected: str
     got: str
+    asked: bool = False  # the desk would ask before acting on it
+
+    @property
+    def harmful(self) -> bool:
+        return is_harmful(self.expected, self.got, self.asked)
 
 
 @dataclass(frozen=True)
@@ -106,6 +150,16 @@ class BenchResult:
     per_intent: dict[str, IntentCount]
     misses: tuple[Miss, ...]
     max_reply_bytes: int
+    asked: int = 0  # lines the desk would ask about before acting
+    asked_right: int = 0  # of those, the ones whose guess was what the line meant
+    rules_alone: int = 0  # lines the rules alone read right
+    rules_alone_harmful: int = 0  # their harmful misses, as sure as the rules alone can be
+    rules_alone_asked: int = 0  # lines the desk would ask about with the rules alone
+    examples_alone: int = 0  # lines the nearest examples alone read right
+
+    @property
+    def harmful(self) -> int:
+        return sum(1 for miss in self.misses if miss.harmful)
 
     @property
     def understood_fraction(self) -> float:
@@ -158,15 +212,20 @@ def _listed(command: Command) -> list[EntrySummary]:
 
 def answer(command: Command) -> tuple[str, ...]:
     """Every text the node would send for ``command`` against the fake board: the answer's
-    pages, and for a reply also what its poster receives."""
+    pages (with the question first when the desk would ask before acting), and for a reply
+    also what its poster receives."""
     lang = command.lang
     intent = command.intent
-    if intent in (Intent.POST_OFFER, Intent.POST_NEED, Intent.POST_TRADE, Intent.POST_ALERT):
+    if intent in POST_KINDS:
         size = utf8_len(command.body)
         if size > MAX_TEXT_BYTES:
             return (replies.too_long(lang, size, MAX_TEXT_BYTES),)
+        kind = POST_KINDS[intent]
+        at = command.when.at(NOW) if command.when is not None else None
+        asked = () if command.sure else (replies.confirm_post(lang, kind, command.body),)
         return (
-            replies.posted(lang, POST_KINDS[intent], NEW_CODE, command.body),
+            *asked,
+            replies.posted(lang, kind, NEW_CODE, command.body, at),
             replies.not_allowed(lang, SENDER_RADIO),
         )
     if intent is Intent.LIST:
@@ -180,20 +239,32 @@ def answer(command: Command) -> tuple[str, ...]:
     if intent is Intent.HELP:
         return replies.help_pages(lang)
     if intent is Intent.UNKNOWN:
-        return (replies.unknown_input(lang),)
+        return (replies.unknown_input(lang), replies.nothing_to_confirm(lang))
     code = command.code or SENDERS_POST.code
     entry = _entry(code)
     if entry is None:
         return (replies.unknown_code(lang, code),)
     if intent is Intent.SHOW:
         return replies.show_pages(lang, entry)
-    if intent is Intent.CLOSE:
-        return (replies.closed(lang, code, Status.FULFILLED),)
-    if intent is Intent.WITHDRAW:
-        return (replies.closed(lang, code, Status.WITHDRAWN),)
+    if intent in (Intent.CLOSE, Intent.WITHDRAW):
+        status = Status.FULFILLED if intent is Intent.CLOSE else Status.WITHDRAWN
+        asked = () if command.sure else (replies.confirm_close(lang, code, entry.text, status),)
+        several = replies.which_post(lang, FAKE_BOARD, status) if command.code is None else ()
+        return (*asked, *several, replies.closed(lang, code, status), replies.kept(lang, code))
     if not command.body:
         return (replies.reply_needs_text(lang, code),)
     return (replies.reply_forwarded(lang, code), *replies.reply_to_poster(lang, code, command.body))
+
+
+def by_examples(text: str) -> Intent:
+    """The intent the nearest examples alone give ``text`` (codes read by the rules)."""
+    msg = read(text)
+    if not msg.words:
+        return parse(text).intent
+    if find_codes(msg.tokens, None, CODE_WORDS):
+        return by_rules(msg).intent
+    vote = nearest.vote(msg)
+    return Intent.UNKNOWN if vote is None else vote.intent
 
 
 def bench_lines(labelled: Sequence[LabelledLine]) -> BenchResult:
@@ -203,14 +274,24 @@ def bench_lines(labelled: Sequence[LabelledLine]) -> BenchResult:
     misses = []
     lang_lines = lang_matches = 0
     longest = 0
+    asked = asked_right = rules_alone = rules_harmful = rules_asked = examples_alone = 0
     for item in labelled:
-        command = parse(item.text)
+        command = parse(item.text, now=NOW)
         got = command.intent.label
         counts[item.intent][0] += 1
+        would_ask = command.acts and not command.sure
+        asked += would_ask
         if got == item.intent:
             counts[item.intent][1] += 1
+            asked_right += would_ask
         else:
-            misses.append(Miss(item.line, item.text, item.intent, got))
+            misses.append(Miss(item.line, item.text, item.intent, got, would_ask))
+        ruled = parse_by_rules(item.text)
+        rules_alone += ruled.intent.label == item.intent
+        rules_would_ask = ruled.acts and not ruled.sure
+        rules_asked += rules_would_ask
+        rules_harmful += is_harmful(item.intent, ruled.intent.label, rules_would_ask)
+        examples_alone += by_examples(item.text).label == item.intent
         if item.lang is not None:
             lang_lines += 1
             lang_matches += command.lang == item.lang
@@ -224,6 +305,12 @@ def bench_lines(labelled: Sequence[LabelledLine]) -> BenchResult:
         per_intent=per_intent,
         misses=tuple(misses),
         max_reply_bytes=longest,
+        asked=asked,
+        asked_right=asked_right,
+        rules_alone=rules_alone,
+        rules_alone_harmful=rules_harmful,
+        rules_alone_asked=rules_asked,
+        examples_alone=examples_alone,
     )
 
 
@@ -242,8 +329,16 @@ def result_dict(result: BenchResult) -> dict[str, Any]:
             label: {"lines": c.lines, "understood": c.understood}
             for label, c in result.per_intent.items()
         },
+        "harmful_misses": result.harmful,
+        "asked_first": result.asked,
+        "asked_first_read_right": result.asked_right,
+        "rules_alone": result.rules_alone,
+        "rules_alone_harmful_misses": result.rules_alone_harmful,
+        "rules_alone_asked_first": result.rules_alone_asked,
+        "examples_alone": result.examples_alone,
         "misses": [
-            {"line": m.line, "text": m.text, "expected": m.expected, "got": m.got}
+            {"line": m.line, "text": m.text, "expected": m.expected, "got": m.got,
+             "asked_first": m.asked, "harmful": m.harmful}
             for m in result.misses
         ],
         "max_reply_bytes": result.max_reply_bytes,
@@ -265,6 +360,13 @@ def format_result(result: BenchResult) -> list[str]:
     ]
     if result.lang_lines:
         out.append(f"language guessed: {result.lang_matches}/{result.lang_lines}")
+    out += [
+        f"harmful misses: {result.harmful}",
+        f"asked first: {result.asked} ({result.asked_right} of them read right)",
+        f"rules alone: {result.rules_alone}/{result.lines} "
+        f"({result.rules_alone_harmful} harmful, {result.rules_alone_asked} asked first), "
+        f"examples alone: {result.examples_alone}/{result.lines}",
+    ]
     out.append(f"{'intent':<12}{'lines':>6}{'understood':>12}")
     for label, count in result.per_intent.items():
         out.append(f"{label:<12}{count.lines:>6}{count.understood:>12}")
@@ -272,7 +374,10 @@ def format_result(result: BenchResult) -> list[str]:
         out.append(f"misses: {len(result.misses)}")
         for miss in result.misses:
             text = json.dumps(miss.text, ensure_ascii=False)
-            out.append(f"  line {miss.line}: {text} expected {miss.expected}, got {miss.got}")
+            harm = " (harmful)" if miss.harmful else " (asked first)" if miss.asked else ""
+            out.append(
+                f"  line {miss.line}: {text} expected {miss.expected}, got {miss.got}{harm}"
+            )
     else:
         out.append("misses: none")
     out += [

@@ -11,10 +11,20 @@ Who may do what:
 * only the radio that posted an entry may close or withdraw it (the ``posters`` table);
 * anyone may answer a post: the desk passes the words to the poster's radio, and the
   poster's "R CODE ..." back to the last radio that wrote about that post, so that
-  neither learns the other's radio id (DESIGN.md section 5).
+  neither learns the other's radio id (DESIGN.md section 5; the routes survive a restart,
+  meshaid.node.desk.routes).
 
-The desk owns the per-sender conversations (meshaid.node.desk.sessions); the board and
-the posters table live in the node's store.
+What is confirmed: a post, close or withdrawal the parser is not sure of
+(``Command.sure``: inferred, not said in so many words, and the parser's two readers did
+not agree, or the message asks a question) is not done at once. The desk asks "Post it as
+a need? ..." or "Close 4F2K ... as done?", and acts on the resident's yes (or the kind
+they name instead); a close or withdrawal without a code, when the sender has several open
+posts, gets the list of them to choose from. A post goes on air to the whole
+neighbourhood and a closed post leaves every board, so one more text is the cheaper
+mistake.
+
+The desk owns the per-sender conversations (meshaid.node.desk.sessions); the board, the
+posters and the routes tables live in the node's store.
 """
 
 from __future__ import annotations
@@ -27,7 +37,8 @@ from datetime import datetime
 
 from meshaid.node.desk.allowlist import load_allow
 from meshaid.node.desk.posters import open_posts_of, poster_of, record_poster
-from meshaid.node.desk.sessions import MAX_ROUTES, MAX_SENDERS, Conversation, Lru
+from meshaid.node.desk.routes import MAX_ROUTES, remember_route, route_of
+from meshaid.node.desk.sessions import MAX_SENDERS, Conversation, Lru, Pending
 from meshaid.node.errors import (
     AlreadyClosedError,
     AmbiguousCodeError,
@@ -36,9 +47,10 @@ from meshaid.node.errors import (
     UnknownCodeError,
 )
 from meshaid.node.phone import replies
+from meshaid.node.phone.confirm import Answer, read_answer
 from meshaid.node.phone.intents import POST_KINDS, Command, Intent, parse, query_matches
+from meshaid.node.phone.message import language_of
 from meshaid.node.phone.replies import MAX_REPLY_BYTES, EntrySummary, fit, utf8_len
-from meshaid.node.phone.when import event_time
 from meshaid.node.services import BoardQuery, Node, PostRequest
 from meshaid.node.store.views import EntryView
 from meshaid.protocol.record import MAX_TEXT_BYTES, Category, EntryId, Kind, Status, Urgency
@@ -48,6 +60,7 @@ __all__ = ["MAX_REPLY_BYTES", "PhoneDesk", "Reply"]
 _CLOSING = {Intent.CLOSE: ("fulfilled", Status.FULFILLED),
             Intent.WITHDRAW: ("withdrawn", Status.WITHDRAWN)}
 _CLOSED = {"fulfilled": Status.FULFILLED, "withdrawn": Status.WITHDRAWN}
+_KIND_INTENTS = {kind: intent for intent, kind in POST_KINDS.items()}
 
 
 @dataclass(frozen=True)
@@ -90,7 +103,7 @@ class PhoneDesk:
     """Answers residents' messages for one open node.
 
     ``allow`` holds the radio ids that may post. ``max_senders`` bounds the conversations
-    kept in memory, ``max_routes`` the remembered answer routes.
+    kept in memory, ``max_routes`` the answer routes kept in the database.
     """
 
     def __init__(
@@ -103,9 +116,10 @@ class PhoneDesk:
     ) -> None:
         self._node = node
         self._allow = frozenset(allow)
+        if max_routes < 1:
+            raise ValueError("the desk needs room for at least one reply route")
         self._conversations: Lru[int, Conversation] = Lru(max_senders)
-        # entry -> the last radio that wrote to its poster
-        self._routes: Lru[EntryId, int] = Lru(max_routes)
+        self._max_routes = max_routes
         self.counters: Counter[str] = Counter()
 
     @classmethod
@@ -117,23 +131,33 @@ class PhoneDesk:
 
     def handle(self, sender: int, text: str, now: float) -> list[Reply]:
         """The texts to send for ``text`` from radio ``sender``; ``now`` is wall-clock
-        seconds, for the ages shown in answers."""
+        seconds, for the ages shown in answers and the days and times read in posts."""
         convo = self._conversations.get(sender)
         if convo is None:
             convo = Conversation(lang=self._node.config.language)
             self._conversations.put(sender, convo)
-        command = parse(text, is_code=self._is_code, default_lang=convo.lang)
-        convo.lang = command.lang
-        self.counters[f"intent.{command.intent.value}"] += 1
+        pending = convo.pending
+        convo.pending = None
+        answer = read_answer(text)
+        lang = convo.lang
         try:
-            out = self._do(sender, convo, command, now)
+            if pending is not None and pending.waiting(now) and _answers(answer, pending):
+                assert answer is not None
+                self.counters["confirm.answered"] += 1
+                return self._answered(sender, convo, pending, answer, now)
+            command = parse(text, now=self._local(now), is_code=self._is_code,
+                            default_lang=convo.lang)
+            convo.lang = lang = command.lang
+            self.counters[f"intent.{command.intent.value}"] += 1
+            if command.intent is Intent.UNKNOWN and answer is not None and answer.kind is None:
+                return [self._to(sender, replies.nothing_to_confirm(lang))]
+            return self._do(sender, convo, command, now)
         except _Refused as refused:
-            out = [self._to(sender, refused.text)]
+            return [self._to(sender, refused.text)]
         except NodeError:
             # The store was busy or failed: the resident is told, the daemon carries on.
             self.counters["errors.node"] += 1
-            out = [self._to(sender, replies.try_again(command.lang))]
-        return out
+            return [self._to(sender, replies.try_again(lang))]
 
     # -- dispatch -----------------------------------------------------------------------
 
@@ -144,12 +168,14 @@ class PhoneDesk:
             page = convo.next_page()
             return [self._to(sender, page if page is not None else replies.no_more(lang))]
         if intent in POST_KINDS:
-            return [self._to(sender, self._post(sender, command, now))]
+            if command.sure:
+                return [self._to(sender, self._post(sender, command, now))]
+            return [self._to(sender, self._ask_post(sender, convo, command, now))]
         if intent in (Intent.CLOSE, Intent.WITHDRAW):
-            return [self._to(sender, self._close(sender, command))]
-        if intent is Intent.REPLY:
+            pages = self._close(sender, convo, command, now)
+        elif intent is Intent.REPLY:
             return self._reply(sender, command)
-        if intent is Intent.LIST:
+        elif intent is Intent.LIST:
             pages = self._list(sender, command, now)
         elif intent is Intent.SEARCH:
             pages = self._search(sender, command, now)
@@ -161,6 +187,37 @@ class PhoneDesk:
             pages = (replies.unknown_input(lang),)
         convo.keep_pages(pages[1:])
         return [self._to(sender, pages[0])]
+
+    # -- asking before acting on a guess --------------------------------------------------
+
+    def _ask_post(self, sender: int, convo: Conversation, command: Command, now: float) -> str:
+        if sender not in self._allow:
+            self.counters["posts.refused"] += 1
+            return replies.not_allowed(command.lang, sender)
+        body = command.body.strip()
+        if not body or utf8_len(body) > MAX_TEXT_BYTES:
+            return self._post(sender, command, now)  # says what is wrong: nothing to ask
+        assert command.kind is not None
+        convo.pending = Pending(command, now)
+        self.counters["confirm.asked"] += 1
+        return replies.confirm_post(command.lang, command.kind, body)
+
+    def _answered(
+        self, sender: int, convo: Conversation, pending: Pending, answer: Answer, now: float
+    ) -> list[Reply]:
+        command = pending.command
+        lang = command.lang
+        if command.intent in POST_KINDS:
+            if not answer.yes:
+                return [self._to(sender, replies.dropped(lang))]
+            if answer.kind is not None:
+                kind = answer.kind
+                command = dataclasses.replace(command, intent=_KIND_INTENTS[kind], kind=kind)
+            return [self._to(sender, self._post(sender, command, now))]
+        assert pending.code is not None
+        if not answer.yes:
+            return [self._to(sender, replies.kept(lang, self._shown(pending.code, lang).code))]
+        return [self._to(sender, self._close_code(sender, command, pending.code))]
 
     # -- posting ------------------------------------------------------------------------
 
@@ -184,11 +241,10 @@ class PhoneDesk:
             category=category.name.lower(),
             urgency=command.urgency.name.lower(),
         )
-        if kind is Kind.TRADE:
+        at = self._event_time(command, now) if kind is Kind.TRADE else None
+        if at is not None:
             # A time found in the text is a bonus: a trade without one still posts.
-            at = event_time(body, datetime.fromtimestamp(now, self._node.config.tz))
-            if at is not None:
-                request = dataclasses.replace(request, when=at.isoformat(timespec="minutes"))
+            request = dataclasses.replace(request, when=at.isoformat(timespec="minutes"))
         try:
             view = self._node.post(request)
         except InputError:
@@ -201,27 +257,50 @@ class PhoneDesk:
         # entry that only the committee can close, and no ack, so the resident resends.
         record_poster(self._node.store, _eid(view), sender)
         self.counters["posts.stored"] += 1
-        return replies.posted(lang, kind, view.code, view.text)
+        return replies.posted(lang, kind, view.code, view.text, view.when)
+
+    def _event_time(self, command: Command, now: float) -> datetime | None:
+        local = self._local(now)
+        at = command.when.at(local) if command.when is not None else None
+        return at if at is not None and at > local else None
 
     # -- closing ------------------------------------------------------------------------
 
-    def _close(self, sender: int, command: Command) -> str:
+    def _close(
+        self, sender: int, convo: Conversation, command: Command, now: float
+    ) -> tuple[str, ...]:
+        lang = command.lang
+        status = _CLOSING[command.intent][1]
+        if command.code is not None:
+            view = self._lookup(command)
+            return (self._close_code(sender, command, view.full_code),)
+        store = self._node.store
+        mine = open_posts_of(store, sender, store.now_minute())
+        if not mine:
+            return (replies.no_open_post(lang),)
+        if len(mine) > 1:
+            # "cancel my post" with several open: which one? Guessing could take down the
+            # wrong one.
+            summaries = [_summary(self._node.show(row.code), now) for row in mine]
+            return replies.which_post(lang, summaries, status)
+        view = self._node.show(mine[0].code)
+        if command.sure:
+            return (self._close_code(sender, command, view.full_code),)
+        convo.pending = Pending(command, now, view.full_code)
+        self.counters["confirm.asked"] += 1
+        return (replies.confirm_close(lang, view.code, view.text, status),)
+
+    def _close_code(self, sender: int, command: Command, code: str) -> str:
+        """Close or withdraw the entry with this full code, if it is the sender's and open."""
         lang = command.lang
         outcome, status = _CLOSING[command.intent]
-        if command.code is None:
-            mine = open_posts_of(self._node.store, sender, self._node.store.now_minute())
-            if not mine:
-                return replies.no_open_post(lang)
-            code = mine[0].code
-        else:
-            view = self._lookup(command)
-            if poster_of(self._node.store, _eid(view)) != sender:
-                return replies.not_owner(lang, view.code)
-            if view.status in _CLOSED:
-                return replies.already_closed(lang, view.code, _CLOSED[view.status])
-            code = view.full_code
+        view = self._shown(code, lang)
+        if poster_of(self._node.store, _eid(view)) != sender:
+            return replies.not_owner(lang, view.code)
+        if view.status in _CLOSED:
+            return replies.already_closed(lang, view.code, _CLOSED[view.status])
         try:
-            closed = self._node.close_entry(code, outcome)
+            closed = self._node.close_entry(view.full_code, outcome)
         except AlreadyClosedError:
             view = self._node.show(code)
             return replies.already_closed(lang, view.code, _CLOSED.get(view.status, status))
@@ -238,23 +317,29 @@ class PhoneDesk:
         if not body:
             return [self._to(sender, replies.reply_needs_text(lang, view.code))]
         eid = _eid(view)
-        poster = poster_of(self._node.store, eid)
+        store = self._node.store
+        poster = poster_of(store, eid)
         if poster == sender:
             # The poster answers: back to whoever wrote last about this post.
-            target = self._routes.get(eid)
-            if target is None:
+            route = route_of(store, eid)
+            if route is None:
                 return [self._to(sender, replies.no_one_answered(lang, view.code))]
+            target, target_lang = route.radio_id, route.lang
             confirm = replies.answer_sent(lang, view.code)
         elif poster is None:
-            if eid.origin != self._node.store.origin:
+            if eid.origin != store.origin:
                 return [self._to(sender, replies.poster_elsewhere(lang, view.code))]
             return [self._to(sender, replies.poster_unreachable(lang, view.code))]
         else:
+            # The poster's language: of their last message if the desk remembers it, else
+            # of the post itself, which they wrote.
             target = poster
-            self._routes.put(eid, sender)
+            target_lang = language_of(view.text, self._node.config.language)
+            remember_route(store, eid, sender, lang, self._max_routes)
             confirm = replies.reply_forwarded(lang, view.code)
         target_convo = self._conversations.peek(target)
-        target_lang = target_convo.lang if target_convo is not None else "en"
+        if target_convo is not None:
+            target_lang = target_convo.lang
         forwarded = replies.reply_to_poster(target_lang, view.code, body)
         self.counters["replies.forwarded"] += 1
         return [self._to(sender, confirm), *(self._to(target, page) for page in forwarded)]
@@ -300,6 +385,9 @@ class PhoneDesk:
 
     # -- helpers ------------------------------------------------------------------------
 
+    def _local(self, now: float) -> datetime:
+        return datetime.fromtimestamp(now, self._node.config.tz)
+
     def _is_code(self, code: str) -> bool:
         try:
             return bool(self._node.store.find_by_code(code))
@@ -308,15 +396,26 @@ class PhoneDesk:
 
     def _lookup(self, command: Command) -> EntryView:
         """The one entry the command's code names; _Refused with the answer otherwise."""
-        code = command.code or ""
+        return self._shown(command.code or "", command.lang)
+
+    def _shown(self, code: str, lang: str) -> EntryView:
+        """The one entry ``code`` names (it may have left the store since it was asked
+        about); _Refused with the answer otherwise."""
         try:
             return self._node.show(code)
         except (UnknownCodeError, InputError):
-            raise _Refused(replies.unknown_code(command.lang, code)) from None
+            raise _Refused(replies.unknown_code(lang, code)) from None
         except AmbiguousCodeError:
-            raise _Refused(replies.ambiguous_code(command.lang, code)) from None
+            raise _Refused(replies.ambiguous_code(lang, code)) from None
 
     @staticmethod
     def _to(dest: int, text: str) -> Reply:
         return Reply(dest, fit(text))
+
+
+def _answers(answer: Answer | None, pending: Pending) -> bool:
+    """``answer`` answers the question: a kind of post answers only "Post it as ...?"."""
+    if answer is None:
+        return False
+    return answer.kind is None or pending.command.intent in POST_KINDS
 

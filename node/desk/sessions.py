@@ -1,10 +1,11 @@
 """What the phone desk remembers between one resident's messages, in memory and bounded.
 
-A conversation is the sender's last language and the pages of the last answer still to
-send on "more". Routes remember, per entry, the last radio that answered its poster, so
-that the poster's "R CODE ..." reaches that neighbour without either learning the other's
-radio id. Both are least-recently-used maps: a node restart forgets them, which costs a
-resident a "list" again or a poster an answer that cannot be routed, never a wrong route.
+A conversation is the sender's last language, the pages of the last answer still to send
+on "more", and the question the desk asked before acting on a guess ("Post it as a
+need?"), waiting for the resident's yes or no. Conversations are kept in a
+least-recently-used map: a node restart forgets them, which costs a resident a "list" or
+a post sent again, never a wrong action. (Reply routes are kept in the database:
+meshaid.node.desk.routes.)
 """
 
 from __future__ import annotations
@@ -14,13 +15,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
+from meshaid.node.phone.command import Command
+
 K = TypeVar("K")
 V = TypeVar("V")
 
 MAX_SENDERS = 500
-MAX_ROUTES = 1000
 # Pages kept for "more": each costs a text on air, and ten phone texts is a long read.
 MAX_PAGES = 10
+# How long a question before acting waits for its answer; later, a "yes" means nothing.
+PENDING_SECONDS = 30 * 60
 
 
 class Lru(Generic[K, V]):
@@ -56,12 +60,26 @@ class Lru(Generic[K, V]):
         return key in self._items
 
 
+@dataclass(frozen=True)
+class Pending:
+    """What the desk asked the resident to confirm: ``command`` (a post, or a close or
+    withdrawal of the post with the full ``code``), asked at wall-clock second ``asked``."""
+
+    command: Command
+    asked: float
+    code: str | None = None
+
+    def waiting(self, now: float) -> bool:
+        return now - self.asked < PENDING_SECONDS
+
+
 @dataclass
 class Conversation:
     """One sender's state. Owned and changed only by the PhoneDesk."""
 
     lang: str = "en"
     pages: deque[str] = field(default_factory=deque)
+    pending: Pending | None = None
 
     def keep_pages(self, pages: Iterable[str]) -> None:
         """Replace the pages waiting for "more" (at most MAX_PAGES)."""

@@ -39,7 +39,7 @@ _WORDS: dict[Category, str] = {
         health salud doctor doctora nurse enfermera wellness dental dentist dentista vision
         mental therapy therapist counselor trauma healing checkup sick enfermo enferma fever
         fiebre calentura wheelchair walker dementia pregnant embarazada ambulance hurt injured
-        herido lastimo hospital lopital clinic clinica medical medico cpr bleeding sangre
+        herido lastimo hospital lopital clinic clinica medical medico cpr bleeding sangre fell
         """,
     Category.SHELTER: """
         shelter refugio housing room cuarto couch sofa bed cama cot tent carpa tarp lona roof
@@ -87,7 +87,7 @@ _WORDS: dict[Category, str] = {
     Category.SAFETY: """
         safety seguridad migra police policia escort deescalation desescalada followed
         danger peligro fire incendio flood flooding inundacion inundo missing raid redada
-        checkpoint shooting tornado evacuate evacuar wire wires unsafe
+        checkpoint shooting tornado evacuate evacuar wire wires unsafe smoke humo creek arroyo
         """,
 }
 
@@ -153,10 +153,14 @@ def vocabulary() -> Iterator[str]:
 
 
 def guess_category(words: Sequence[str]) -> Category | None:
-    """The category most of ``words`` point to, or None when none does."""
+    """The category most of ``words`` point to, or None when none does. A category's
+    name counts as one of its words ("offering rides", "ropa")."""
     best: tuple[int, int, Category] | None = None  # (-hits, first position, category)
     for cat in CATEGORY_WORDS:
-        positions = [i for i, w in enumerate(words) if w in CATEGORY_WORDS[cat]]
+        positions = [
+            i for i, w in enumerate(words)
+            if w in CATEGORY_WORDS[cat] or CATEGORY_NAMES.get(w) is cat
+        ]
         for phrase in phrases_in(words, CATEGORY_PHRASES.get(cat, frozenset())):
             at = find_phrase(list(words), phrase)
             positions += [at, at]  # a phrase is more telling than a single word

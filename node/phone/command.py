@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+from meshaid.node.phone.when import When
 from meshaid.protocol.record import Category, Kind, Urgency
 
 
@@ -45,8 +46,14 @@ class Command:
     as ``offer:``) or the text of a reply. ``kind`` is the post's kind, or the kind a list
     asks for. ``category`` is the post's category guess, or a list/search filter.
     ``code`` is the canonical entry code the message names; close and withdraw without a
-    code mean the sender's latest open post. ``query`` holds search words, canonical
-    (see ``query_matches``). ``mine`` asks for the sender's own posts ("my posts").
+    code mean the sender's open post. ``query`` holds search words, canonical (see
+    ``query_matches``). ``mine`` asks for the sender's own posts ("my posts").
+
+    ``sure`` is False when the message was understood by inference rather than said in so
+    many words ("have extra blankets", "got it thanks") and the two readers of
+    meshaid.node.phone.intents did not agree on it, or when it asks a question: the desk
+    then asks the resident before it posts, closes or withdraws anything. ``when`` is the
+    day and time a trade names (read with the ``now`` given to ``parse``).
     """
 
     intent: Intent
@@ -59,3 +66,10 @@ class Command:
     code: str | None = None
     query: tuple[str, ...] = ()
     mine: bool = False
+    sure: bool = True
+    when: When | None = None
+
+    @property
+    def acts(self) -> bool:
+        """The command changes the board (a post, a close, a withdrawal)."""
+        return self.intent in POST_KINDS or self.intent in (Intent.CLOSE, Intent.WITHDRAW)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from enum import Enum
 
 from meshaid.node.phone.messages import CATALOGUES, FALLBACK, say, say_pages
@@ -30,6 +31,10 @@ LIST_ZONE_BYTES = 14
 CODE_BYTES = 8
 SEARCH_BYTES = 40
 ZONE_BYTES = 40
+# The start of a post quoted in a question before acting on it, and a day and time shown.
+PREVIEW_BYTES = 48
+WHEN_BYTES = 24
+_DAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # The kind letters of a list line are the board's, the same in every language.
 KIND_LETTER = {Kind.OFFER: "O", Kind.NEED: "N", Kind.TRADE: "T", Kind.ALERT: "A"}
 
@@ -158,10 +163,24 @@ def _about(lang: str, key: str, code: str) -> str:
 # --- single messages ---------------------------------------------------------------------
 
 
-def posted(lang: str, kind: Kind, code: str, text: str) -> str:
-    """Acknowledge a post once it is stored: its code, its text, how to close it."""
+def when_text(lang: str, at: datetime) -> str:
+    """A day and time as the answer shows it: "Sat 11/28 2pm", "sáb 28/11 2:30pm"."""
+    hour = at.hour % 12 or 12
+    minutes = f":{at.minute:02d}" if at.minute else ""
+    clock = f"{hour}{minutes}{'pm' if at.hour >= 12 else 'am'}"
+    day = say(lang, f"when.day.{_DAY_KEYS[at.weekday()]}")
+    return clip(say(lang, "when", day=day, month=at.month, dom=at.day, time=clock), WHEN_BYTES)
+
+
+def posted(lang: str, kind: Kind, code: str, text: str, when: datetime | None = None) -> str:
+    """Acknowledge a post once it is stored: its code, the day and time read from it (a
+    trade's, so that the resident sees a wrong reading at once), its text, how to close it."""
     code = _code(code)
-    head = say(lang, "posted", kind=word(lang, kind), code=code) + " "
+    if when is None:
+        head = say(lang, "posted", kind=word(lang, kind), code=code) + " "
+    else:
+        head = say(lang, "posted.when", kind=word(lang, kind), code=code,
+                   when=when_text(lang, when)) + " "
     tail = " " + say(lang, _key("posted.close", kind), code=code)
     body = one_line(text)
     room = MAX_REPLY_BYTES - utf8_len(head) - utf8_len(tail) - 1
@@ -169,6 +188,45 @@ def posted(lang: str, kind: Kind, code: str, text: str) -> str:
     if body and body[-1] not in ".!?…":
         body += "."
     return fit(head + body + tail)
+
+
+def _preview(text: str) -> str:
+    return clip(one_line(text), PREVIEW_BYTES)
+
+
+def confirm_post(lang: str, kind: Kind, text: str) -> str:
+    """Ask before posting a guess: as which kind, and the start of its text."""
+    as_kind = say(lang, _key("confirm.kind", kind))
+    return fit(say(lang, "confirm.post", as_kind=as_kind, text=_preview(text)))
+
+
+def confirm_close(lang: str, code: str, text: str, status: Status) -> str:
+    """Ask before closing (fulfilled) or taking down (withdrawn) the resident's post."""
+    key = "confirm.close" if status is Status.FULFILLED else "confirm.withdraw"
+    return fit(say(lang, key, code=_code(code), text=_preview(text)))
+
+
+def which_post(lang: str, entries: Sequence[EntrySummary], status: Status) -> tuple[str, ...]:
+    """The resident's open posts, when a close or withdrawal without a code could mean
+    several: one line each, and how to name the one meant."""
+    verb = "close" if status is Status.FULFILLED else "withdraw"
+    header = _counted(say(lang, f"confirm.which.{verb}"), len(entries))
+    return _pack_lines([_entry_line(e) for e in entries], header, *_footers(lang))
+
+
+def dropped(lang: str) -> str:
+    """The resident said no: nothing was posted."""
+    return fit(say(lang, "confirm.dropped"))
+
+
+def kept(lang: str, code: str) -> str:
+    """The resident said no: their post stays open."""
+    return _about(lang, "confirm.kept", code)
+
+
+def nothing_to_confirm(lang: str) -> str:
+    """A yes or no with no question waiting for it."""
+    return fit(say(lang, "confirm.nothing"))
 
 
 def post_needs_text(lang: str) -> str:

@@ -61,6 +61,7 @@ ABBREVIATIONS: dict[str, str] = {
     "i've": "i", "ive": "i", "i'll": "i", "we'll": "we", "we've": "we",
     "got2": "got", "needz": "needs", "nothin": "nothing", "givin": "giving",
     "lookin": "looking", "offerin": "offering", "tradin": "trading", "swappin": "swapping",
+    "ned": "need", "nees": "need",
     # Spanish
     "q": "que", "pa": "para", "pa'": "para", "xq": "porque", "pq": "porque",
     "x": "por", "xfa": "porfa", "xfavor": "porfa", "porfis": "porfa", "tb": "tambien",

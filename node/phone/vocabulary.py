@@ -72,7 +72,7 @@ CODE_WORDS = SHOW_WORDS | CLOSE_WORDS | WITHDRAW_WORDS | REPLY_WORDS
 # What a withdraw/close verb acts on when it is about the sender's own post.
 POST_OBJECTS = _words(
     "post posts offer need request listing listings ad pedido oferta publicacion anuncio "
-    "mensaje entry my mi mis it lo la that this eso esto one mine todo all"
+    "mensaje entry my mi mis it lo la that this eso esto one mine todo all stuff cosas"
 )
 
 KIND_WORDS: dict[str, Kind] = {
@@ -104,6 +104,7 @@ KIND_WORDS: dict[str, Kind] = {
     ),
 }
 MINE_WORDS = _words("my mine mi mis mios")
+MINE_ALONE = _words("mine mios mias")  # "list mine": the sender's posts, said in one word
 
 FILLER = _words(
     "please porfa favor por the a an me my mi mis to of de del la el los las lo all todo "
@@ -161,7 +162,8 @@ LIST_QUESTIONS = phrases(
     "what available | what is available | what there | what is there | what on | what is on | "
     "what new | what is new | what posted | what offered | what being offered | "
     "what do people | what does anyone | what do folks | what people | what out there | "
-    "what is out there | "
+    "what is out there | what are people | what r people | what are folks | "
+    "what is being offered | what are they offering | "
     "que hay | que ofrecen | que necesitan | que ocupan | que tienen | que piden | "
     "anything new | anything available | anything posted | any offers | any needs | "
     "lo que hay | que se ofrece | que se necesita"
@@ -176,7 +178,8 @@ SEARCH_QUESTIONS = phrases(
     "anyone got any | someone have | someone has | someone with | does anyone | do anyone | "
     "do you have | you have any | is there any | is there a | are there any | any chance | "
     "who has | who have | who got | who is got | where can i get | where can i find | "
-    "where to get | where do i get | where can we get | "
+    "where to get | where do i get | where can we get | anyone tiene | alguien have | "
+    "alguien has | alguien got | "
     "alguien tiene | alguien tendra | alguien con | alguien que tenga | alguien q tenga | "
     "quien tiene | quien tenga | hay alguien con | alguien sabe donde | donde consigo | "
     "donde hay | donde puedo conseguir | tienen | tiene alguien | ne moun gen | kimoun ki gen"
@@ -235,11 +238,23 @@ NEED_CUES: Cues = (
             "got shut | burst | got wet | no way to | to borrow | borrow | me presta | "
             "me prestan | nos presta | will pay | can pay | pago con | paying | pongo para | "
             "chip in | broke down | fell through | nowhere to | no tengo donde | "
-            "no tenemos donde"
+            "no tenemos donde | me urge | nos urge | could use | could really use | "
+            "se fue la luz | se nos fue la luz | se me fue la luz | nos quedamos sin | "
+            "me quede sin"
         ),
         2,
     ),
-    (phrases("ayuda | wont start | broke | busted | urgent"), 1),
+    (
+        phrases(
+            "ayuda | wont start | broke | busted | urgent | "
+            # Saying what is missing is asking for it: "no water since monday".
+            "no water | no power | no heat | no food | no gas | no electricity | no lights | "
+            "no hay luz | no hay agua | no hay comida | no hay gas | sin luz | sin agua | "
+            "sin comida | lost dog | lost cat | missing dog | missing cat | perro perdido | "
+            "gato perdido"
+        ),
+        1,
+    ),
 )
 # Needs that are really offers: "if anyone needs", "who needs", "take what u need".
 NOT_A_NEED = phrases(
@@ -302,7 +317,12 @@ ALERT_CUES: Cues = (
             "dangerous | peligro | peligroso | es peligroso | water main | main break | "
             "road flooded | street flooded | calle inundada | breaking into | broke into | "
             "break in | breakin | robbery | robbed | theft | stealing | prowler | assault | "
-            "robando | robaron | asaltaron | asalto | se metieron"
+            "robando | robaron | asaltaron | asalto | se metieron | "
+            "smoke | smoke coming | humo | se quemando | quemando | over the road | "
+            "across the road | over the bridge | fell and | cant get up | cant breathe | "
+            "se cayo y | no se puede levantar | no puede respirar | black ice | icy | "
+            "ice on the road | ice on the bridge | drive slow | manejen despacio | "
+            "hielo en la calle | hielo en el puente"
         ),
         2,
     ),
@@ -326,7 +346,7 @@ CRITICAL = phrases(
 HIGH = phrases(
     "asap | urgent | urgente | urgently | tonight | esta noche | now | right now | ahorita | "
     "today | hoy | quick | quickly | pronto | lo antes posible | hurry | immediately | "
-    "ahora mismo | rapido"
+    "ahora mismo | rapido | me urge | nos urge"
 )
 LOW = phrases(
     "not urgent | no rush | no hurry | whenever | no hay prisa | sin prisa | cuando puedan | "
@@ -349,6 +369,75 @@ ARABIC = {
     Intent.POST_NEED: phrases("محتاج | محتاجه | محتاجين | احتاج | نحتاج | بحاجة"),
     Intent.POST_ALERT: phrases("تحذير | طوارئ | خطر | حريق"),
 }
+
+
+# -- words the rules read around the cues ------------------------------------------------
+
+PLACE_WORDS = _words("near nearby by at around on in cerca en por junto")
+# A question word first makes a message a question even without "?" ("how do i get
+# insulin"); can/could/will also start offers and requests ("can fix bikes").
+QUESTION_WORDS = _words(
+    "how what where when who why which is are does do can could como que donde cuando quien "
+    "cual porque hay"
+)
+# Words that start a question to the neighbourhood, never a post: "is the clinic open",
+# "does anyone know". A message that asks is never posted without the resident's yes.
+ASKING_FIRST = _words(
+    "is are was were does do did where when who why which how what whats donde cuando cual "
+    "porque sabe saben sabes"
+)
+# Phrases that ask the neighbourhood for news, not for a thing: such a message asks.
+ASKING_PHRASES = phrases(
+    "tell me when | tell me if | tell me where | let me know if | let me know when | "
+    "anyone know | anybody know | does anyone know | do you know | know if | know when | "
+    "know where | alguien sabe | saben si | sabe si | sabes si | saben cuando | saben donde | "
+    "sabe alguien"
+)
+# Words that are not what a list or a search is about.
+LIST_QUERY_NOISE = _words(
+    "do does people folks ppl have has got being posted offered hay there on is"
+)
+SEARCH_QUERY_NOISE = _words(
+    "anyone someone have has got with selling know where does do you is there are who can get "
+    "find alguien tiene tienen tendra con tenga quien hay sabe donde consigo puedo conseguir "
+    "chance gen moun ne kimoun ki"
+)
+ASKERS = _words("anyone someone anybody alguien")
+EVERYTHING = _words("all todo todos todas everything board posts")
+POLITE = _words("me i need please want")
+I_NEED = phrases("i need | we need")
+# "what do i do", "how?": a question about the board with nothing else in it.
+BARE_HOW = _words("do does can should i we now")
+HOW_OPENERS = phrases("what can i | what do i | que puedo")
+CAN_YOU = phrases("can someone | can anyone | can you | can somebody")
+# "can give rides", "will walk w anyone", "puedo cuidar": someone offering to do, when the
+# verb starts the message or follows one of PROMISE_SUBJECTS.
+PROMISE_VERBS = _words("can will puedo podemos")
+PROMISE_SUBJECTS = _words("i we and also yo nosotros tambien")
+# "no tengo" is a need, not an offer of "tengo".
+NOT_HAVING = phrases("no tengo | no tenemos")
+NO_LONGER = _words("anymore longer")
+GOT_THE = phrases("got the")
+# The agency, as opposed to ice for a cooler: read with MIGRA_PRESENCE and MIGRA_SEEN.
+AGENCY_NAMES = _words("ice migra")
+
+
+# -- answers to the desk's question ("Post it as a need? Reply 'yes' ...") ----------------
+
+YES_WORDS = _words(
+    "yes y yep yeah ya sure ok okay k post it do confirm correct right 1 si claro dale "
+    "simon sip publica publicalo publicar adelante eso wi"
+)
+NO_WORDS = _words(
+    "no n nope nah dont stop cancel drop cancela nel nop deja dejalo olvidalo forget non 0"
+)
+# Emoji that answer on their own (the tokenizer reads no emoji as words).
+# Emoji that answer on their own (the tokenizer reads no emoji as words), one character
+# each: skin tones and emoji variation selectors are dropped before reading them.
+YES_SIGNS = frozenset("👍✅👌✔🆗")
+NO_SIGNS = frozenset("👎❌🚫✖")
+# A kind alone answers the question too: "offer", "es una oferta".
+ANSWER_FILLER = _words("it its as an a is es una un como the please porfa gracias thanks")
 
 
 def _strings(value: object) -> Iterator[str]:

@@ -164,3 +164,25 @@ class KnownRunRow(Base):
     origin: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     first: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     last: Mapped[int]
+
+
+class PhoneRouteRow(Base):
+    """The last resident's radio that wrote about an entry to its poster through the phone
+    desk, and that resident's language: where the poster's answer ("R CODE ...") goes,
+    after a restart too. Stays on this node, never on air (meshaid.node.desk.routes)."""
+
+    __tablename__ = "phone_routes"
+
+    entry_origin: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    entry_seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    radio_id: Mapped[int]
+    lang: Mapped[str] = mapped_column(String(8))
+    turn: Mapped[int] = mapped_column(index=True)  # grows with every route written
+
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["entry_origin", "entry_seq"],
+            ["entries.origin", "entries.seq"],
+            ondelete="CASCADE",
+        ),
+    )

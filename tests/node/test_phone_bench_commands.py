@@ -21,6 +21,8 @@ TINY = "\n".join(
         '{"text": "hello there", "lang": "en", "intent": "post_offer"}',
         "",
         '{"text": "más", "intent": "list"}',
+        '{"text": "offer: 2 bags rice", "intent": "post_need"}',
+        '{"text": "got it thanks", "intent": "unknown"}',
     ]
 )
 
@@ -36,15 +38,21 @@ def test_report(tiny: Path) -> None:
     result = CliRunner().invoke(commands, [str(tiny)])
     assert result.exit_code == 0, result.output
     assert result.output == (
-        "lines: 4\n"
-        "understood: 3/4 (75.0%)\n"
+        "lines: 6\n"
+        "understood: 3/6 (50.0%)\n"
         "language guessed: 3/3\n"
+        "harmful misses: 1\n"
+        "asked first: 1 (0 of them read right)\n"
+        "rules alone: 3/6 (1 harmful, 1 asked first), examples alone: 3/6\n"
         "intent       lines  understood\n"
         "post_offer       1           0\n"
-        "post_need        1           1\n"
+        "post_need        2           1\n"
         "list             2           2\n"
-        "misses: 1\n"
+        "unknown          1           0\n"
+        "misses: 3\n"
         '  line 3: "hello there" expected post_offer, got unknown\n'
+        '  line 6: "offer: 2 bags rice" expected post_need, got post_offer (harmful)\n'
+        '  line 7: "got it thanks" expected unknown, got close (asked first)\n'
         "longest reply: 179 bytes\n"
         "understood ≥ 90 %: no\n"
         "every reply ≤ 200 bytes: yes\n"
@@ -55,11 +63,16 @@ def test_json_report(tiny: Path) -> None:
     result = CliRunner().invoke(commands, [str(tiny), "--json"])
     assert result.exit_code == 0, result.output
     figures = json.loads(result.output)
-    assert figures["lines"] == 4
-    assert figures["understood"] == 0.75
-    assert figures["misses"] == [
-        {"line": 3, "text": "hello there", "expected": "post_offer", "got": "unknown"}
-    ]
+    assert figures["lines"] == 6
+    assert figures["understood"] == 0.5
+    assert figures["misses"][0] == {
+        "line": 3, "text": "hello there", "expected": "post_offer", "got": "unknown",
+        "asked_first": False, "harmful": False,
+    }
+    assert [m["harmful"] for m in figures["misses"]] == [False, True, False]
+    assert [m["asked_first"] for m in figures["misses"]] == [False, False, True]
+    assert figures["harmful_misses"] == 1
+    assert (figures["asked_first"], figures["asked_first_read_right"]) == (1, 0)
     assert figures["max_reply_bytes"] == 179
     assert figures["per_intent"]["list"] == {"lines": 2, "understood": 2}
     assert figures["goal_met"] is False
@@ -124,3 +137,26 @@ def test_heldout_file_covers_every_intent_and_is_a_third_spanish() -> None:
     spanish = sum(1 for item in lines if item.lang == "es")
     assert 0.25 <= spanish / len(lines) <= 0.4
     assert {item.lang for item in lines} - {"en", "es"}  # and a few others
+
+
+UNTUNED = sorted((Path(__file__).parents[1] / "data").glob("commands_untuned_*.jsonl"))
+
+
+@pytest.mark.parametrize("path", UNTUNED, ids=[p.stem for p in UNTUNED])
+def test_untuned_sets_cover_every_intent_in_english_and_spanish(path: Path) -> None:
+    # Written before the desk's misses on them were looked at, and never tuned on: they
+    # measure the desk (their scores are in the report), they do not set a goal here.
+    lines = bench_commands.read_lines(path)
+    assert len(lines) >= 100
+    assert {item.intent for item in lines} == set(bench_commands.LABELS) - {"more"}
+    langs = [item.lang for item in lines]
+    assert 0.25 <= langs.count("es") / len(lines) <= 0.5
+    assert all(len(item.text.encode("utf-8")) <= 200 for item in lines)
+    result = bench_commands.bench_lines(lines)
+    assert result.replies_ok, result.max_reply_bytes
+
+
+def test_untuned_sets_are_two_and_distinct() -> None:
+    assert len(UNTUNED) == 2
+    first, second = ({i.text for i in bench_commands.read_lines(p)} for p in UNTUNED)
+    assert not first & second

@@ -203,6 +203,10 @@ def test_post_kind_and_category(text: str, kind: Kind, category: Category) -> No
         ("what do people need", Kind.NEED, None, False),
         ("my posts", None, None, True),
         ("list", None, None, False),
+        # Found: these listed everyone's posts.
+        ("list mine", None, None, True),
+        ("my needs", Kind.NEED, None, True),
+        ("mis cosas", None, None, True),
     ],
 )
 def test_list_filters(text: str, kind: Kind | None, category: Category | None, mine: bool) -> None:
@@ -223,6 +227,7 @@ def test_list_filters(text: str, kind: Kind | None, category: Category | None, m
         ("alert: la migra en la parada", Urgency.CRITICAL),
         ("alert: road closed at the bridge", Urgency.HIGH),
         ("offer: rides to the clinic asap", Urgency.NORMAL),
+        ("me urge un raite", Urgency.HIGH),
     ],
 )
 def test_urgency(text: str, urgency: Urgency) -> None:
@@ -264,6 +269,8 @@ def test_a_short_question_about_a_thing_is_a_search() -> None:
          "can you hold 7K3P for me till 5"),
         ("7K3P are you done with it?", Intent.REPLY, "7K3P", "are you done with it?"),
         ("show 7K3P, the one with the crib", Intent.SHOW, "7K3P", ""),
+        # Found: the poster got "still there", a statement, for this question.
+        ("is 7K3P still there", Intent.REPLY, "7K3P", "is 7K3P still there"),
     ],
 )
 def test_codes(text: str, intent: Intent, code: str, body: str) -> None:
@@ -354,3 +361,60 @@ def test_codes_are_canonical_whatever_the_text(text: str, board: set[str]) -> No
     if command.code is not None:
         assert 4 <= len(command.code) <= 6
         assert set(command.code) <= set(ALPHABET)
+
+
+# --- found trying the desk as residents would --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("ice on the bridge, drive slow", Intent.POST_ALERT),  # was an offer of ice
+        ("smoke coming from the house on 4th", Intent.POST_ALERT),  # was not understood
+        ("se está quemando una casa en la 4", Intent.POST_ALERT),  # was not understood
+        ("my neighbor fell and cant get up", Intent.POST_ALERT),  # was not understood
+        ("the creek is over the road on mill st", Intent.POST_ALERT),  # was not understood
+        ("have 10 N95 masks", Intent.POST_OFFER),  # was not understood
+        ("no water since monday", Intent.POST_NEED),  # was a search
+        ("no hay luz desde ayer", Intent.POST_NEED),  # was an offer
+        ("se nos fue la luz", Intent.POST_NEED),  # was an offer
+        ("ned a ladder", Intent.POST_NEED),  # was a search for "ned ladder"
+        ("me urge un raite", Intent.POST_NEED),  # was a search for "urge un raite"
+        ("i could use a ride tmrw", Intent.POST_NEED),  # was an offer
+        ("wat r ppl offering", Intent.LIST),  # was an offer
+        ("anyone tiene baby formula?", Intent.SEARCH),  # was a need
+    ],
+)
+def test_found_by_trying(text: str, intent: Intent) -> None:
+    assert parse(text).intent is intent
+
+
+def test_a_category_named_in_a_post_counts() -> None:
+    # "rides" names the transport category but was not one of its words: "other".
+    assert parse("offering rides on I-10 to houston tmrw").category is Category.TRANSPORT
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "is ICE in the area?",
+        "hay migra?",
+        "can anyone tell me when the power comes back",
+        "power is back on north block!",
+        "got it thanks",
+        "ya no la necesito",
+    ],
+)
+def test_guesses_that_would_change_the_board_are_not_sure(text: str) -> None:
+    command = parse(text)
+    assert command.acts and not command.sure
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["offer: 2 bags rice", "necesito pañales", "ALERT tree down on Oak", "done", "cancel 7K3P",
+     "have extra blankets if anyone needs", "smoke coming from the house on 4th"],
+)
+def test_what_is_said_in_so_many_words_or_clearly_is_sure(text: str) -> None:
+    command = parse(text)
+    assert command.acts and command.sure

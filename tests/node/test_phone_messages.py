@@ -50,6 +50,13 @@ def samples(lang: str) -> dict[str, object]:
         "size": 99_999,
         "over": 99_999,
         "limit": 99_999,
+        "as_kind": _longest(lang, "confirm.kind."),
+        "text": "t" * replies.PREVIEW_BYTES,
+        "when": "w" * replies.WHEN_BYTES,
+        "day": _longest(lang, "when.day."),
+        "month": 12,
+        "dom": 31,
+        "time": "12:59pm",
     }
 
 

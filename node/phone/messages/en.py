@@ -43,12 +43,44 @@ MESSAGES: dict[str, str | tuple[str, ...]] = {
     "posted.close.need": "Reply 'done {code}' when met, 'cancel {code}' to take it down.",
     "posted.close.trade": "Reply 'cancel {code}' to take it down.",
     "posted.close.alert": "Reply 'cancel {code}' to take it down.",
+    # A trade with the day and time read from its text, shown as "when" below.
+    "posted.when": "Posted {kind} {code} for {when}:",
+    "when": "{day} {month}/{dom} {time}",
+    "when.day.mon": "Mon",
+    "when.day.tue": "Tue",
+    "when.day.wed": "Wed",
+    "when.day.thu": "Thu",
+    "when.day.fri": "Fri",
+    "when.day.sat": "Sat",
+    "when.day.sun": "Sun",
     "post_needs_text": "Say what: 'offer 2 bags rice' or 'need ride to clinic tue'.",
     "not_allowed": (
         "This radio can't post here yet. Ask the committee to add {radio}. "
         "You can still read: 'list', 'search tarp'."
     ),
     "too_long": "Your post is {size} bytes, {over} over the {limit} limit. Please shorten it.",
+    # -- asking before acting on a guess ------------------------------------------------
+    # The node was not sure what the resident meant: it asks before posting, closing or
+    # taking down. {as_kind} is one of the four below, {text} the start of the post.
+    "confirm.kind.offer": "an offer",
+    "confirm.kind.need": "a need",
+    "confirm.kind.trade": "a trade",
+    "confirm.kind.alert": "an alert",
+    "confirm.post": (
+        "Post it as {as_kind}? \"{text}\" Reply 'yes' to post, 'no' to drop it, "
+        "or say offer, need, trade or alert."
+    ),
+    "confirm.close": "Close {code} \"{text}\" as done? Reply 'yes' or 'no'.",
+    "confirm.withdraw": "Take {code} \"{text}\" off the board? Reply 'yes' or 'no'.",
+    # Closing without a code when the resident has several open posts: which one? The
+    # title of the list of them.
+    "confirm.which.close": "Which one? Send 'done' and its code. Your posts",
+    "confirm.which.withdraw": "Which one? Send 'cancel' and its code. Your posts",
+    "confirm.dropped": "OK, nothing posted.",
+    "confirm.kept": "OK, {code} stays on the board.",
+    "confirm.nothing": (
+        "Nothing is waiting for a yes. To answer a neighbour: 'R CODE your message'."
+    ),
     # -- closing ------------------------------------------------------------------------
     "closed.fulfilled": "Closed {code} as done. Thanks for letting neighbours know!",
     "closed.withdrawn": "Took {code} down from the board.",
@@ -107,7 +139,8 @@ MESSAGES: dict[str, str | tuple[str, ...]] = {
         "my way'. Yours met: 'done 4F2K'; take down: 'cancel 4F2K'. Español: 'ayuda'",
     ),
     "unknown_input": (
-        "Didn't get that. Try 'need ride to clinic tue', 'offer 2 bags rice', 'list' or 'help'."
+        "Didn't get that. Try 'need ride to clinic tue', 'offer 2 bags rice', 'list' or 'help'. "
+        "Danger? 'alert: tree down on Oak'"
     ),
     # Added, in this language, after the English "unknown_input" for a resident whose
     # language has no catalogue (never shown while English is the fallback itself).

@@ -34,12 +34,39 @@ MESSAGES: dict[str, str | tuple[str, ...]] = {
     "posted.close.need": "Cuando se cumpla manda 'listo {code}'; pa quitarla 'borra {code}'.",
     "posted.close.trade": "Pa quitarla manda 'borra {code}'.",
     "posted.close.alert": "Pa quitarla manda 'borra {code}'.",
+    "posted.when": "Publicamos tu {kind} {code} pa el {when}:",
+    "when": "{day} {dom}/{month} {time}",
+    "when.day.mon": "lun",
+    "when.day.tue": "mar",
+    "when.day.wed": "mié",
+    "when.day.thu": "jue",
+    "when.day.fri": "vie",
+    "when.day.sat": "sáb",
+    "when.day.sun": "dom",
     "post_needs_text": "Dinos qué: 'ofrezco 2 bolsas de arroz' o 'necesito raite al doctor'.",
     "not_allowed": (
         "Este radio aún no puede publicar. Pide al comité que agregue {radio}. "
         "Puedes ver el tablero: 'lista', 'buscar lona'."
     ),
     "too_long": "Tu mensaje tiene {size} bytes, {over} de más. Acórtalo y mándalo otra vez.",
+    # -- preguntar antes de actuar sobre una suposición ---------------------------------
+    "confirm.kind.offer": "una oferta",
+    "confirm.kind.need": "una necesidad",
+    "confirm.kind.trade": "un trueque",
+    "confirm.kind.alert": "una alerta",
+    "confirm.post": (
+        "¿Lo publico como {as_kind}? \"{text}\" Contesta 'si' pa publicarlo, 'no' pa "
+        "dejarlo, o di oferta, necesidad, trueque o alerta."
+    ),
+    "confirm.close": "¿Cierro {code} \"{text}\" como cumplida? Contesta 'si' o 'no'.",
+    "confirm.withdraw": "¿Quito {code} \"{text}\" del tablero? Contesta 'si' o 'no'.",
+    "confirm.which.close": "¿Cuál? Manda 'listo' y su código. Tus publicaciones",
+    "confirm.which.withdraw": "¿Cuál? Manda 'borra' y su código. Tus publicaciones",
+    "confirm.dropped": "Listo, no publiqué nada.",
+    "confirm.kept": "Listo, {code} sigue en el tablero.",
+    "confirm.nothing": (
+        "No hay nada esperando tu sí. Pa contestarle a alguien: 'R CÓDIGO tu mensaje'."
+    ),
     # -- closing ------------------------------------------------------------------------
     "closed.fulfilled": "Listo, {code} cerrada como cumplida. ¡Gracias por avisar!",
     "closed.withdrawn": "Quitamos {code} del tablero.",
@@ -93,7 +120,7 @@ MESSAGES: dict[str, str | tuple[str, ...]] = {
     ),
     "unknown_input": (
         "No entendí. Prueba 'necesito raite al doctor', 'ofrezco 2 bolsas de arroz', "
-        "'lista' o 'ayuda'."
+        "'lista' o 'ayuda'. ¿Peligro? 'alerta: árbol caído en Oak'"
     ),
     "pointer": "Español: 'ayuda'",
     "try_again": "El nodo está ocupado y no pudo hacerlo. Inténtalo otra vez en un minuto.",

@@ -1,0 +1,152 @@
+"""Reading the board: list requests ("show offers", "que hay?"), searches ("anyone have a
+tarp?", "search blankets", "tarp?") and how a search matches a post's text.
+
+Nothing here changes the board, so a misread costs the resident one more text, never a
+wrong post: these rules need no confirmation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from meshaid.node.phone import categories
+from meshaid.node.phone.command import Command, Intent
+from meshaid.node.phone.message import Message, clean, content, score, stem
+from meshaid.node.phone.posts import (
+    MAX_BARE_SEARCH_WORDS,
+    MAX_QUESTION_SEARCH_WORDS,
+    alert_score,
+)
+from meshaid.node.phone.tokens import tokenize
+from meshaid.node.phone.vocabulary import (
+    ASKERS,
+    CHATTER,
+    CONDITIONAL_HAVE,
+    EVERYTHING,
+    FILLER,
+    KIND_WORDS,
+    LEXICON,
+    LIST_QUERY_NOISE,
+    LIST_QUESTIONS,
+    LIST_START,
+    MINE_ALONE,
+    MINE_WORDS,
+    NEED_CUES,
+    NOT_A_NEED,
+    PLACE_WORDS,
+    POST_OBJECTS,
+    QUESTION_WORDS,
+    SEARCH_QUERY_NOISE,
+    SEARCH_QUESTIONS,
+    SEARCH_START,
+    SHOW_LIKE,
+    TRADE_CUES,
+)
+from meshaid.protocol.record import Category, Kind
+
+# "anyone have a generator?" is a search; a longer question tells a story, and is a need.
+MAX_SEARCH_WORDS = 8
+
+_NOT_LIST_QUERY = (
+    frozenset(KIND_WORDS) | frozenset(categories.CATEGORY_NAMES) | LIST_START | SHOW_LIKE
+    | MINE_WORDS | POST_OBJECTS | PLACE_WORDS | LIST_QUERY_NOISE
+)
+_NOT_SEARCH_QUERY = SEARCH_START | SEARCH_QUERY_NOISE
+
+
+def _filters(words: Sequence[str]) -> tuple[Kind | None, Category | None, bool, tuple[str, ...]]:
+    kind = next((KIND_WORDS[w] for w in words if w in KIND_WORDS), None)
+    named = next((categories.CATEGORY_NAMES[w] for w in words if w in categories.CATEGORY_NAMES),
+                 None)
+    category = named if named is not None else categories.guess_category(words)
+    # "my posts", "mis cosas", "my needs", "list mine"
+    mine = any(w in MINE_ALONE for w in words) or (
+        any(w in MINE_WORDS for w in words)
+        and any((w in POST_OBJECTS or w in KIND_WORDS) and w not in MINE_WORDS for w in words)
+    )
+    return kind, category, mine, content(words, _NOT_LIST_QUERY)
+
+
+def list_command(msg: Message) -> Command:
+    """A list request with the filters the message names (kind, category, "my")."""
+    kind, category, mine, query = _filters(msg.words)
+    return Command(Intent.LIST, msg.lang, msg.text, kind=kind, category=category, mine=mine,
+                   query=query)
+
+
+def board_list(msg: Message) -> Command | None:
+    words = msg.words
+    first = words[0]
+    rest = words[1:]
+    listy = (
+        first in LIST_START
+        or (
+            first in SHOW_LIKE
+            and any(
+                w in KIND_WORDS or w in categories.CATEGORY_NAMES or w in LIST_START
+                or w in EVERYTHING
+                for w in rest
+            )
+        )
+        or (
+            any(w in KIND_WORDS for w in words)
+            and all(w in KIND_WORDS or w in FILLER or w in MINE_WORDS for w in words)
+        )
+        # "offers near the school", "needs by the church": a kind and a place.
+        or (first in KIND_WORDS and len(rest) > 1 and rest[0] in PLACE_WORDS)
+        or (msg.has(LIST_QUESTIONS) and not msg.has(SEARCH_QUESTIONS))
+        or (first in MINE_WORDS and any(w in POST_OBJECTS for w in rest) and len(words) <= 3)
+    )
+    return list_command(msg) if listy else None
+
+
+def search_command(msg: Message, drop: frozenset[str] = _NOT_SEARCH_QUERY) -> Command | None:
+    """A search for the message's content words, or None when it has none."""
+    query = content(msg.words, drop)
+    if not query:
+        return None
+    return Command(Intent.SEARCH, msg.lang, msg.text, category=categories.guess_category(query),
+                   query=query)
+
+
+def search(msg: Message) -> Command | None:
+    words = msg.words
+    explicit = words[0] in SEARCH_START and len(words) > 1
+    if not explicit and not msg.has(SEARCH_QUESTIONS):
+        return None
+    # A search is a short question; "anybody have a box fan? no AC still & its 85 in here"
+    # tells a story, and is a need to post.
+    if not explicit and (len(words) > MAX_SEARCH_WORDS or msg.has(CONDITIONAL_HAVE)):
+        return None
+    if not explicit and score(words, NEED_CUES[:1]) and not msg.has(NOT_A_NEED):
+        return None  # "anyone have a fan? i need it for my mom" is a need post
+    if not explicit and (msg.has(TRADE_CUES[0][0]) or alert_score(msg) >= 2):
+        return None
+    return search_command(msg)
+
+
+def short_question(msg: Message) -> Command | None:
+    """'tarp?', 'propane anyone?', 'blankets': a thing asked for in a word or two."""
+    marked = "?" in msg.text or "¿" in msg.text  # "who dis" is small talk, "tarp?" is not
+    query = content(msg.words, ASKERS | QUESTION_WORDS)
+    if not query or all(w in CHATTER or w in QUESTION_WORDS for w in msg.words):
+        return None
+    if marked and len(msg.words) > MAX_QUESTION_SEARCH_WORDS:
+        return None
+    if not marked and (
+        len(msg.words) > MAX_BARE_SEARCH_WORDS or categories.guess_category(query) is None
+    ):
+        return None  # a bare word we know nothing about ("asdf") is not a search
+    return Command(Intent.SEARCH, msg.lang, msg.text,
+                   category=categories.guess_category(query), query=query)
+
+
+def query_words(text: str) -> frozenset[str]:
+    """The canonical words of a post's text, stemmed, to match search queries against."""
+    return frozenset(stem(t.word) for t in tokenize(clean(text), LEXICON))
+
+
+def query_matches(query: Sequence[str], text: str) -> bool:
+    """True when every word of a search (as ``parse`` gives it) is in ``text``."""
+    words = query_words(text)
+    return bool(query) and all(stem(word) in words for word in query)
