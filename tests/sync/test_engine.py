@@ -149,6 +149,53 @@ def test_bad_frames_are_dropped_and_counted_never_raised() -> None:
     assert RecordsAccepted((good,)) in events  # the good record beside a bad one still counts
 
 
+def test_every_frame_type_received_is_counted_under_its_name() -> None:
+    b = engine()
+    origin_range = frames.SeqRange(A.origin, 1, 1)
+    digest = frames.DigestFrame(bytes(4), 0)
+    received = {
+        FrameType.PUSH: encode(RecordsFrame((A.create("pushed").raw,))),
+        FrameType.ANSWER: encode(RecordsFrame((A.create("answered").raw,), relay=False)),
+        FrameType.DIGEST: encode(digest),
+        FrameType.NEIGHBOURS: encode(frames.DigestFrame(bytes(4), 0, neighbours=(1, 2))),
+        FrameType.REQUEST: encode(frames.RequestFrame((origin_range,))),
+        FrameType.GONE: encode(frames.GoneFrame((origin_range,))),
+        # One fragment that is a whole message: a digest.
+        FrameType.FRAGMENT: bytes([frames.header(FrameType.FRAGMENT)])
+        + frames_split(encode(digest)),
+    }
+    assert set(received) == set(FrameType)
+    for payload in received.values():
+        assert frames.frame_type(payload) in received
+        b.receive(payload, 3, 0.0)
+    assert dict(b.stats.frames_received) == {
+        "push": 1, "answer": 1, "digest": 3, "request": 1, "gone": 1, "fragment": 1,
+    }
+    assert b.stats.dropped == {}
+
+
+def test_a_fragment_inside_a_fragment_is_dropped() -> None:
+    b = engine()
+    inner = bytes([frames.header(FrameType.FRAGMENT)]) + frames_split(b"xyz")
+    b.receive(bytes([frames.header(FrameType.FRAGMENT)]) + frames_split(inner), 3, 0.0)
+    assert b.stats.frames_received == {"fragment": 2}
+    assert FrameDropped(3, "nested_fragment") in b.drain_events()
+
+
+def frames_split(payload: bytes) -> bytes:
+    from meshaid.protocol import fragment
+
+    (only,) = fragment.split(payload, 7, 200)
+    return only
+
+
+def test_the_node_id_is_given_when_the_engine_is_built() -> None:
+    e = SyncEngine(KEYS.get, random.Random(1), node_id=0x1234)
+    assert e.node_id == 0x1234 and engine().node_id is None
+    with pytest.raises(AttributeError):
+        e.node_id = 0x99  # type: ignore[misc]
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.binary(max_size=240))
 def test_random_bytes_from_the_air_never_raise(data: bytes) -> None:

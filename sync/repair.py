@@ -1,0 +1,281 @@
+"""Repair: asking for what we lack, and whom to ask.
+
+Owns what this node wants (wants.py) and its two requests: one for the gaps it knows of,
+and one carrying its whole vector when a neighbour holds more than its digest explains
+(a new or wiped node). A request names the neighbours that should answer, those whose
+digests showed the most records, a different few on each retry. A request that names
+answerers for a catch-up holds further requests back until its answers stop coming. A
+neighbour's request that covers what we lack counts as ours: its answers reach us too.
+"""
+
+from __future__ import annotations
+
+from meshaid.protocol import frames
+from meshaid.protocol.frames import GoneFrame, RequestFrame, SeqRange
+from meshaid.sync.context import Context, turn_stride
+from meshaid.sync.planning import Draft
+from meshaid.sync.wants import Wants
+
+# A request with this many ranges comes from a node catching up: it names more answerers.
+MANY_RANGES = 4
+
+
+class Repair:
+    def __init__(self, ctx: Context) -> None:
+        cfg = ctx.config
+        self._ctx = ctx
+        self._wants = Wants(ctx.vector, cfg.request_retry, cfg.trickle_imax)
+        self.request_due: float | None = None
+        self.complete_due: float | None = None
+        self._last_complete = float("-inf")
+        self._complete_attempts = 0
+        # Our last request that named answerers for a catch-up (a whole vector or many
+        # gaps), and when its answerers will have had all their turns.
+        self._last_bulk = float("-inf")
+        self._bulk_until = float("-inf")
+        self._last_answered = float("-inf")  # a new record last came in an ANSWER frame
+        # Neighbours whose digests we heard: sender -> (when, their total), to pick answerers.
+        self._sources: dict[int, tuple[float, int]] = {}
+        # Neighbours whose last digest showed them far behind us: sender -> when heard.
+        self._behind: dict[int, float] = {}
+
+    # ----------------------------------------------------------------- what we learn
+
+    def note_exists(self, origin: int, seq: int, now: float) -> None:
+        """A neighbour holds ``seq`` of ``origin``: we want it too, unless we know it."""
+        if self._ctx.keys(origin) is not None and self._wants.exists(origin, seq):
+            self._request_soon(now)
+
+    def progressed(self, origin: int, now: float, answered: bool = True) -> None:
+        """Something of ``origin`` arrived: by an answer (``answered``) or a push."""
+        if self._wants.progressed(origin, now, answered):
+            self._request_soon(now)
+
+    def answered(self, now: float) -> None:
+        """A record new to us came in an ANSWER frame."""
+        self._last_answered = now
+
+    def asked_for(self, origin: int) -> bool:
+        """We asked for ``origin`` since it was last complete."""
+        return self._wants.attempts(origin) != 0
+
+    def heard_digest(self, sender: int, total: int, now: float) -> None:
+        self._sources[sender] = (now, total)
+        if total + self._ctx.config.flood_behind <= self._ctx.vector.total:
+            self._behind[sender] = now
+        else:
+            self._behind.pop(sender, None)
+
+    def neighbour_behind(self, now: float) -> bool:
+        """Some neighbour's last digest showed it far behind us (a healed partition)."""
+        horizon = now - self._ctx.config.neighbour_memory
+        return any(heard >= horizon for heard in self._behind.values())
+
+    def overheard_request(self, frame: RequestFrame, now: float) -> None:
+        """A neighbour's request: what it asks for that we lack, we need not ask for."""
+        stats = self._ctx.stats
+        listed: set[int] = set()
+        for rng in frame.ranges:
+            listed.add(rng.origin)
+            if self._wants.overheard(rng.origin, rng.first, now):
+                stats.requests_suppressed += 1
+        if frame.complete:
+            self._wants.covered(self._wants.wanting - listed, now)
+            if self.complete_due is not None:
+                self.complete_due = None
+                self._last_complete = now
+                stats.requests_suppressed += 1
+
+    def learn_gone(self, frame: GoneFrame, now: float) -> None:
+        """A neighbour pruned these seqs: count them as held, never to be asked for."""
+        ctx = self._ctx
+        for rng in frame.ranges:
+            origin = rng.origin
+            if ctx.keys(origin) is None:
+                continue
+            last = rng.first + rng.length - 1
+            # Only seqs we know exist are marked: a forged GONE cannot inflate the vector.
+            known_to_exist = self._wants.highest_existing(origin)
+            added = ctx.vector.add_range(origin, rng.first, min(last, known_to_exist))
+            if added:
+                ctx.stats.gone_learned += added
+                self.progressed(origin, now)
+
+    def schedule_complete(self, now: float) -> None:
+        """Ask with our whole vector soon, unless we did lately or a catch-up is on."""
+        if (
+            self.complete_due is None
+            and now >= self._last_complete + self._ctx.config.complete_retry
+            and not self._bulk_in_progress(now)
+        ):
+            self.complete_due = now + self._ctx.draw(self._ctx.config.request_delay)
+
+    def timers(self) -> tuple[float | None, float | None]:
+        """When each of our requests falls due."""
+        return (self.request_due, self.complete_due)
+
+    def _request_soon(self, now: float) -> None:
+        soon = now + self._ctx.draw(self._ctx.config.request_delay)
+        if self.request_due is None or self.request_due > soon:
+            self.request_due = soon
+
+    # ----------------------------------------------------------------- catch-up
+
+    def _bulk_quiet_at(self) -> float:
+        """When answers to our last catch-up request (a whole vector, or many gaps with
+        named answerers) count as finished: that long after the request or the last new
+        record answered since (-inf: no such request). Pushes do not count: new posts keep
+        coming whether or not anyone answers, and holding gap requests back for them
+        delayed repairs (simulator)."""
+        if self._last_bulk == float("-inf"):
+            return float("-inf")
+        quiet = max(self._last_answered, self._last_bulk) + self._ctx.config.bulk_idle
+        # Answers to others' requests and unasked ones count as answered too: bounded by
+        # the turns of our answerers, or they could hold our requests back for an hour
+        # (a wiped node in the simulator asked 8 times in its first 5 hours back).
+        return min(quiet, self._bulk_until)
+
+    def _bulk_started(self, now: float, answerers: int, records: int | None = None) -> None:
+        """A catch-up request went out, naming ``answerers``, for about ``records``
+        records (None: a whole vector, as many as they will send)."""
+        cfg = self._ctx.config
+        count = max(answerers, 1)
+        turns = cfg.answer_limit
+        if records is not None:
+            turns = min(turns, -(-records // count))
+        self._last_bulk = now
+        # Two spare turns each: answers are held back by a busy channel or budget.
+        self._bulk_until = now + (turns + 2) * turn_stride(cfg, count)
+
+    def _bulk_in_progress(self, now: float) -> bool:
+        """Answers to our last catch-up request are still coming in: asking again now
+        would only make neighbours send what is already on its way, and their answers
+        would collide with the turns the named answerers take."""
+        return now < self._bulk_quiet_at()
+
+    # ----------------------------------------------------------------- requests
+
+    def build_request(self, now: float) -> Draft | None:
+        if self.request_due is None or self.request_due > now:
+            return None
+        if self._bulk_in_progress(now):
+            # Gaps are asked for once the bulk answers stop coming (computed as in the
+            # test above, so the timer always lands after now).
+            self.request_due = self._bulk_quiet_at()
+            return None
+        cfg = self._ctx.config
+        wants = self._wants
+        ranges: list[SeqRange] = []
+        asked: list[int] = []
+        # Room for the answerers' ids, should the request name them: without it a request
+        # for many gaps went out in two fragments (lost whole when one of them is).
+        size = 3 + frames.ORIGIN_BYTES * cfg.complete_answerers
+        seqs = 0  # about how many records we ask for
+        later: float | None = None
+        for origin in sorted(wants.wanting):
+            runs = wants.ranges(origin)
+            if not runs:
+                continue
+            eligible = wants.eligible_at(origin)
+            if eligible > now:
+                later = eligible if later is None else min(later, eligible)
+                continue
+            need = sum(frames.range_size(r) for r in runs)
+            if size + need > cfg.mtu:
+                # One request in flight: the rest waits for the answers to this one.
+                later = now + cfg.request_retry
+                break
+            ranges += runs
+            size += need
+            asked.append(origin)
+            through = wants.highest_existing(origin)
+            seqs += sum(r.length or max(through - r.first + 1, 1) for r in runs)
+        if not ranges:
+            self.request_due = later
+            return None
+
+        def commit(_airtime: float) -> None:
+            wants.asked(asked, now)
+            # Look again when the first of these would be asked for again.
+            retry = min(now + wants.retry(origin) for origin in asked)
+            self.request_due = retry if later is None else min(later, retry)
+            self._ctx.stats.requests_sent += 1
+            if many and answerers:
+                self._bulk_started(now, len(answerers), seqs)
+
+        # A retry asks other neighbours than the attempt before.
+        attempt = max(wants.attempts(origin) for origin in asked)
+        # Many gaps (a node catching up) are shared out among more neighbours.
+        many = len(ranges) >= MANY_RANGES
+        count = cfg.complete_answerers if many else cfg.request_answerers
+        answerers = self._answerers(now, attempt, count)
+        frame = RequestFrame(tuple(ranges), answerers=answerers)
+        return Draft(frames.encode(frame), "request", commit)
+
+    def build_complete_request(self, now: float) -> Draft | None:
+        if self.complete_due is None or self.complete_due > now:
+            return None
+        cfg = self._ctx.config
+        want = cfg.complete_answerers
+        answerers = self._answerers(now, self._complete_attempts, want)
+        settling = now < self._ctx.started_at + 2 * cfg.trickle_reset
+        if want and (not answerers or (len(answerers) < want and settling)):
+            # Nobody to name yet, or just started and neighbours' digests still coming in:
+            # asking everyone for everything would make every neighbour send the whole
+            # store, asking one alone would be slow. Digests heard bring this back.
+            self.complete_due = None
+            return None
+        ranges = self._vector_ranges(exact=True)
+        frame = RequestFrame(tuple(ranges), complete=True, answerers=answerers)
+        if len(frames.encode(frame)) > cfg.mtu:
+            # One frame or nothing: a request in many fragments is lost whole when one of
+            # them is. Gaps folded into "from the first missing" (answerers may repeat a
+            # few records); still too long, and plain gap requests do the work.
+            ranges = self._vector_ranges(exact=False)
+            frame = RequestFrame(tuple(ranges), complete=True, answerers=answerers)
+            if len(frames.encode(frame)) > cfg.mtu:
+                self.complete_due = None
+                self._last_complete = now
+                return None
+
+        def commit(_airtime: float) -> None:
+            self.complete_due = None
+            self._last_complete = now
+            self._bulk_started(now, len(answerers))
+            self._complete_attempts += 1
+            self._wants.covered(self._wants.wanting, now)
+            self._ctx.stats.requests_sent += 1
+
+        return Draft(frames.encode(frame), "request", commit)
+
+    def _answerers(self, now: float, attempt: int, want: int) -> tuple[int, ...]:
+        """Neighbours to name in a request: those whose digests showed more records than
+        we hold, the most first. Each attempt names a different few, in a rotated order, so
+        a record whose share fell to a node without it falls to another on the retry. None
+        ahead of us (or naming turned off): anyone may answer."""
+        horizon = now - self._ctx.config.source_memory
+        ours = self._ctx.vector.total
+        sources = self._sources
+        ranked = sorted(
+            (
+                s
+                for s, (heard, total) in sources.items()
+                if heard >= horizon and total > ours and 0 < s <= frames.U32_MAX
+            ),
+            key=lambda s: (-sources[s][1], -sources[s][0], s),
+        )
+        if not want or not ranked:
+            return ()
+        count = min(want, len(ranked))
+        start = (attempt * count) % len(ranked)
+        chosen = (ranked + ranked)[start : start + count]
+        turn = attempt % count
+        return tuple(chosen[turn:] + chosen[:turn])
+
+    def _vector_ranges(self, exact: bool) -> list[SeqRange]:
+        """Our whole vector as the ranges we lack (see Wants.vector_ranges)."""
+        ranges: list[SeqRange] = []
+        for origin in self._ctx.vector.origins():
+            if self._ctx.keys(origin) is not None:
+                ranges += self._wants.vector_ranges(origin, exact)
+        return ranges
