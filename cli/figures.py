@@ -6,7 +6,7 @@ record of that kind): a hyphen on a terminal, an en dash in the Markdown tables.
 
 from __future__ import annotations
 
-from meshaid.node.sim.simulation import Percentiles
+from meshaid.node.sim.measures import Percentiles
 
 
 def duration(seconds: float | None) -> str:

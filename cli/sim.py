@@ -15,10 +15,10 @@ from meshaid.cli.figures import number, percent, spread
 from meshaid.cli.output import table
 from meshaid.hardware.sim.topology import TOPOLOGIES
 from meshaid.node.sim import scenarios
+from meshaid.node.sim.measures import RunResult
 from meshaid.node.sim.scenarios import SCENARIOS, Scenario
 from meshaid.node.sim.simulation import (
     PROTOCOLS,
-    RunResult,
     SimulationError,
     build_topology,
     run_scenario,

@@ -20,8 +20,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from meshaid.cli.figures import duration, number, percent, spread
+from meshaid.node.sim.measures import RunResult
 from meshaid.node.sim.scenarios import SCENARIOS, Scenario, make_text
-from meshaid.node.sim.simulation import RunResult, build_topology, run_scenario
+from meshaid.node.sim.simulation import build_topology, run_scenario
 from meshaid.protocol import textpack
 
 BEGIN = "<!-- sim:begin -->"

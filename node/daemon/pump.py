@@ -224,12 +224,13 @@ class Pump:
         proto = self.protocol
         while self._inbox:
             rx = self._inbox.popleft()
-            payload: bytes | None = rx.payload
+            payload = rx.payload
             if self.sealer is not None:
-                payload = self.sealer.open(rx.payload)
-                if payload is None:  # not of our neighbourhood, or forged: never parsed
+                opened = self.sealer.open(rx.payload)
+                if opened is None:  # not of our neighbourhood, or forged: never parsed
                     self.counters["frames_not_opened"] += 1
                     continue
+                payload = opened
             proto.receive(payload, rx.sender, now)
         if self._texts:
             self._answer_texts()

@@ -10,8 +10,9 @@ from pathlib import Path
 from types import ModuleType
 
 from meshaid.cli.figures import duration, number, percent, spread
+from meshaid.node.sim.measures import Percentiles
 from meshaid.node.sim.scenarios import SCENARIOS
-from meshaid.node.sim.simulation import Percentiles, run_scenario
+from meshaid.node.sim.simulation import run_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -7,6 +7,7 @@ import pytest
 from click.testing import CliRunner
 
 from meshaid.cli.sim import sim
+from meshaid.node.sim.measures import Percentiles, covered
 from meshaid.node.sim.scenarios import (
     SCENARIOS,
     START_UNIX,
@@ -21,10 +22,8 @@ from meshaid.node.sim.scenarios import (
 )
 from meshaid.node.sim.simulation import (
     PROTOCOLS,
-    Percentiles,
     Simulation,
     build_topology,
-    covered,
     run_scenario,
     split_in_two,
 )
