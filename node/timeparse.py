@@ -2,8 +2,10 @@
 
 The CLI reads ``--when`` and ``--expires`` the way the phone desk reads a resident's text:
 ISO 8601 (``2026-11-22 10:00``), and every form of meshaid.node.phone.when (``sat 2pm``,
-``tomorrow 9:30``, ``12/5 10am``, ``dec 5 noon``, ``sábado a las 3``), which name the
-next such moment.
+``tomorrow 9:30``, ``12/5 10am``, ``dec 5 noon``, ``sábado a las 3``, ``next sunday
+10-2``, ``6 de diciembre a las 16:00``), which name the next such moment from the node's
+own clock (the caller's ``now``). A moment that has passed or is too far ahead is the
+caller's to refuse (meshaid.node.services says so in one line, as the desk asks).
 """
 
 from __future__ import annotations

@@ -10,9 +10,13 @@ measures the longest text: each must fit one Meshtastic message.
 A miss is *harmful* when the node would act on it unasked: post something (or post it as
 the wrong kind), close or withdraw a post, or pass the resident's words to a poster, when
 that is not what the message meant. A miss the desk asks about first ("Post it as a
-need?", see meshaid.node.desk) is not harmful; how many lines the desk asks about, and how
-many of those it read right, is reported too, since every question costs the resident a
-text.
+need?", "Close 4F2K as done?", see meshaid.node.desk) is not harmful; how many lines the
+desk asks about, and how many of those it read right, is reported too, since every
+question costs the resident a text. A search that offers to post the message ("Nothing
+for 'generator' yet. Reply 'yes' to post ...") counts as the search it is.
+
+The goal, on every set: at least 95 % understood, no harmful miss, every reply within
+one text.
 
 The two readers of the parser are also scored alone, for comparison: the rules (with their
 harmful misses and questions when they alone decide how sure a guess is), and the nearest
@@ -24,6 +28,7 @@ what a node gets for codes that mix letters and digits.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -49,7 +54,8 @@ from meshaid.node.phone.replies import EntrySummary, utf8_len
 from meshaid.node.phone.vocabulary import CODE_WORDS
 from meshaid.protocol.record import MAX_TEXT_BYTES, Category, Kind, Status, Urgency
 
-GOAL_UNDERSTOOD = 0.90
+GOAL_UNDERSTOOD = 0.95
+GOAL_HARMFUL = 0
 LABELS = tuple(dict.fromkeys(intent.label for intent in Intent))
 
 # The fake board the answers are built against: a mix of kinds, languages and lengths,
@@ -170,6 +176,10 @@ class BenchResult:
         return self.understood_fraction >= GOAL_UNDERSTOOD
 
     @property
+    def harmless_ok(self) -> bool:
+        return self.harmful <= GOAL_HARMFUL
+
+    @property
     def replies_ok(self) -> bool:
         return self.max_reply_bytes <= replies.MAX_REPLY_BYTES
 
@@ -217,14 +227,19 @@ def answer(command: Command) -> tuple[str, ...]:
     lang = command.lang
     intent = command.intent
     if intent in POST_KINDS:
-        size = utf8_len(command.body)
-        if size > MAX_TEXT_BYTES:
-            return (replies.too_long(lang, size, MAX_TEXT_BYTES),)
+        if utf8_len(command.body) > MAX_TEXT_BYTES:
+            return (replies.too_long(lang, command.body, MAX_TEXT_BYTES),)
         kind = POST_KINDS[intent]
         at = command.when.at(NOW) if command.when is not None else None
         asked = () if command.sure else (replies.confirm_post(lang, kind, command.body),)
+        dated = () if at is None else (
+            replies.when_question(lang, at, passed=True),
+            replies.when_question(lang, at, days=60),
+            replies.when_question(lang, at, said_weekday=(at.weekday() + 1) % 7),
+        )
         return (
             *asked,
+            *dated,
             replies.posted(lang, kind, NEW_CODE, command.body, at),
             replies.not_allowed(lang, SENDER_RADIO),
         )
@@ -235,7 +250,11 @@ def answer(command: Command) -> tuple[str, ...]:
         return replies.list_pages(lang, FAKE_BOARD)[1:] or (replies.no_more(lang),)
     if intent is Intent.SEARCH:
         found = [e for e in FAKE_BOARD if query_matches(command.query, e.text)]
-        return replies.search_pages(lang, command.query, found)
+        could_post = command.post_as is not None
+        return (
+            *replies.search_pages(lang, command.query, found, could_post=could_post),
+            *replies.search_pages(lang, command.query, [], could_post=could_post),
+        )
     if intent is Intent.HELP:
         return replies.help_pages(lang)
     if intent is Intent.UNKNOWN:
@@ -245,10 +264,13 @@ def answer(command: Command) -> tuple[str, ...]:
     if entry is None:
         return (replies.unknown_code(lang, code),)
     if intent is Intent.SHOW:
-        return replies.show_pages(lang, entry)
+        shown = dataclasses.replace(entry, when=NOW, expires=NOW)
+        return (*replies.show_pages(lang, entry), *replies.show_pages(lang, shown))
     if intent in (Intent.CLOSE, Intent.WITHDRAW):
         status = Status.FULFILLED if intent is Intent.CLOSE else Status.WITHDRAWN
-        asked = () if command.sure else (replies.confirm_close(lang, code, entry.text, status),)
+        asked = (
+            (replies.confirm_close(lang, code, entry.text, status),) if command.asks_first else ()
+        )
         several = replies.which_post(lang, FAKE_BOARD, status) if command.code is None else ()
         return (*asked, *several, replies.closed(lang, code, status), replies.kept(lang, code))
     if not command.body:
@@ -279,7 +301,7 @@ def bench_lines(labelled: Sequence[LabelledLine]) -> BenchResult:
         command = parse(item.text, now=NOW)
         got = command.intent.label
         counts[item.intent][0] += 1
-        would_ask = command.acts and not command.sure
+        would_ask = command.asks_first
         asked += would_ask
         if got == item.intent:
             counts[item.intent][1] += 1
@@ -288,7 +310,7 @@ def bench_lines(labelled: Sequence[LabelledLine]) -> BenchResult:
             misses.append(Miss(item.line, item.text, item.intent, got, would_ask))
         ruled = parse_by_rules(item.text)
         rules_alone += ruled.intent.label == item.intent
-        rules_would_ask = ruled.acts and not ruled.sure
+        rules_would_ask = ruled.asks_first
         rules_asked += rules_would_ask
         rules_harmful += is_harmful(item.intent, ruled.intent.label, rules_would_ask)
         examples_alone += by_examples(item.text).label == item.intent
@@ -342,8 +364,9 @@ def result_dict(result: BenchResult) -> dict[str, Any]:
             for m in result.misses
         ],
         "max_reply_bytes": result.max_reply_bytes,
-        "goal": {"understood": GOAL_UNDERSTOOD, "max_reply_bytes": replies.MAX_REPLY_BYTES},
-        "goal_met": result.understood_ok and result.replies_ok,
+        "goal": {"understood": GOAL_UNDERSTOOD, "harmful_misses": GOAL_HARMFUL,
+                 "max_reply_bytes": replies.MAX_REPLY_BYTES},
+        "goal_met": result.understood_ok and result.harmless_ok and result.replies_ok,
     }
 
 
@@ -383,6 +406,7 @@ def format_result(result: BenchResult) -> list[str]:
     out += [
         f"longest reply: {result.max_reply_bytes} bytes",
         f"understood ≥ {GOAL_UNDERSTOOD * 100:.0f} %: {_yes(result.understood_ok)}",
+        f"harmful misses ≤ {GOAL_HARMFUL}: {_yes(result.harmless_ok)}",
         f"every reply ≤ {replies.MAX_REPLY_BYTES} bytes: {_yes(result.replies_ok)}",
     ]
     return out

@@ -14,14 +14,22 @@ Who may do what:
   neither learns the other's radio id (DESIGN.md section 5; the routes survive a restart,
   meshaid.node.desk.routes).
 
-What is confirmed: a post, close or withdrawal the parser is not sure of
-(``Command.sure``: inferred, not said in so many words, and the parser's two readers did
-not agree, or the message asks a question) is not done at once. The desk asks "Post it as
-a need? ..." or "Close 4F2K ... as done?", and acts on the resident's yes (or the kind
-they name instead); a close or withdrawal without a code, when the sender has several open
-posts, gets the list of them to choose from. A post goes on air to the whole
-neighbourhood and a closed post leaves every board, so one more text is the cheaper
-mistake.
+What is confirmed (``Command.asks_first``), and why: a post goes on air to the whole
+neighbourhood and a closed post leaves every board for good (an entry's status only moves
+forward, so a close cannot be undone), so one more text is the cheaper mistake.
+
+* A post the parser is not sure of (inferred, not said in so many words, and its two
+  readers did not agree, or the message asks a question): "Post it as a need? ...". The
+  resident's yes posts it, or the kind they name instead.
+* A close or withdrawal unless it is unmistakable: the entry's code and a clear verb next
+  to it ("done 4F2K", "cancel 4F2K"), from the radio that posted it. Anything else ("got
+  it thanks", "ya lo puedes cerrar", "done" without a code) gets "Close 4F2K "..." as
+  done?" naming the post; with several open posts, the list of them to choose from.
+* A message that could be a search or a post (a question such as "anyone got a generator
+  i could borrow?") is answered as a search, with the offer to post it as a need on yes.
+* A trade whose day has passed, is more than ``FAR_DAYS`` ahead, or is not the weekday
+  named with it ("sat 1/10" when 1/10 is a Sunday): the desk asks for the day and time
+  rather than guess; yes posts it without one.
 
 The desk owns the per-sender conversations (meshaid.node.desk.sessions); the board, the
 posters and the routes tables live in the node's store.
@@ -33,7 +41,7 @@ import dataclasses
 from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from meshaid.node.desk.allowlist import load_allow
 from meshaid.node.desk.posters import open_posts_of, poster_of, record_poster
@@ -49,8 +57,10 @@ from meshaid.node.errors import (
 from meshaid.node.phone import replies
 from meshaid.node.phone.confirm import Answer, read_answer
 from meshaid.node.phone.intents import POST_KINDS, Command, Intent, parse, query_matches
+from meshaid.node.phone.lang import UNDETERMINED
 from meshaid.node.phone.message import language_of
 from meshaid.node.phone.replies import MAX_REPLY_BYTES, EntrySummary, fit, utf8_len
+from meshaid.node.phone.when import read_when
 from meshaid.node.services import BoardQuery, Node, PostRequest
 from meshaid.node.store.views import EntryView
 from meshaid.protocol.record import MAX_TEXT_BYTES, Category, EntryId, Kind, Status, Urgency
@@ -61,6 +71,10 @@ _CLOSING = {Intent.CLOSE: ("fulfilled", Status.FULFILLED),
             Intent.WITHDRAW: ("withdrawn", Status.WITHDRAWN)}
 _CLOSED = {"fulfilled": Status.FULFILLED, "withdrawn": Status.WITHDRAWN}
 _KIND_INTENTS = {kind: intent for intent, kind in POST_KINDS.items()}
+# A trade's day further ahead than this is asked about: a neighbourhood trade is rarely
+# planned two months out, and a month and day just passed ("12/1" on 12/2) reads as next
+# year's. (The node refuses anything beyond an entry's longest life, 90 days.)
+FAR_DAYS = 60
 
 
 @dataclass(frozen=True)
@@ -96,6 +110,8 @@ def _summary(view: EntryView, now: float) -> EntrySummary:
         status=status,
         age_minutes=max(0, int((now - view.created.timestamp()) // 60)),
         urgency=Urgency[view.urgency.upper()],
+        when=view.when,
+        expires=view.expires,
     )
 
 
@@ -141,16 +157,25 @@ class PhoneDesk:
         answer = read_answer(text)
         lang = convo.lang
         try:
-            if pending is not None and pending.waiting(now) and _answers(answer, pending):
-                assert answer is not None
-                self.counters["confirm.answered"] += 1
-                return self._answered(sender, convo, pending, answer, now)
+            if pending is not None and pending.waiting(now):
+                redated = self._redated(pending, text, now)
+                if redated is not None:
+                    self.counters["confirm.answered"] += 1
+                    return [self._to(sender, self._post(sender, convo, redated, now))]
+                if _answers(answer, pending):
+                    assert answer is not None
+                    self.counters["confirm.answered"] += 1
+                    return self._answered(sender, convo, pending, answer, now)
             command = parse(text, now=self._local(now), is_code=self._is_code,
                             default_lang=convo.lang)
-            convo.lang = lang = command.lang
+            lang = command.lang
+            if lang != UNDETERMINED:
+                convo.lang = lang
             self.counters[f"intent.{command.intent.value}"] += 1
             if command.intent is Intent.UNKNOWN and answer is not None and answer.kind is None:
                 return [self._to(sender, replies.nothing_to_confirm(lang))]
+            if command.intent is Intent.MORE:
+                convo.pending = pending  # a question still stands while its pages are read
             return self._do(sender, convo, command, now)
         except _Refused as refused:
             return [self._to(sender, refused.text)]
@@ -169,7 +194,7 @@ class PhoneDesk:
             return [self._to(sender, page if page is not None else replies.no_more(lang))]
         if intent in POST_KINDS:
             if command.sure:
-                return [self._to(sender, self._post(sender, command, now))]
+                return [self._to(sender, self._post(sender, convo, command, now))]
             return [self._to(sender, self._ask_post(sender, convo, command, now))]
         if intent in (Intent.CLOSE, Intent.WITHDRAW):
             pages = self._close(sender, convo, command, now)
@@ -178,7 +203,7 @@ class PhoneDesk:
         elif intent is Intent.LIST:
             pages = self._list(sender, command, now)
         elif intent is Intent.SEARCH:
-            pages = self._search(sender, command, now)
+            pages = self._search(sender, convo, command, now)
         elif intent is Intent.SHOW:
             pages = self._show(command, now)
         elif intent is Intent.HELP:
@@ -196,7 +221,7 @@ class PhoneDesk:
             return replies.not_allowed(command.lang, sender)
         body = command.body.strip()
         if not body or utf8_len(body) > MAX_TEXT_BYTES:
-            return self._post(sender, command, now)  # says what is wrong: nothing to ask
+            return self._post(sender, convo, command, now)  # says what is wrong: no question
         assert command.kind is not None
         convo.pending = Pending(command, now)
         self.counters["confirm.asked"] += 1
@@ -210,10 +235,12 @@ class PhoneDesk:
         if command.intent in POST_KINDS:
             if not answer.yes:
                 return [self._to(sender, replies.dropped(lang))]
-            if answer.kind is not None:
+            if pending.date:
+                command = dataclasses.replace(command, when=None)  # yes: without a day
+            elif answer.kind is not None:
                 kind = answer.kind
                 command = dataclasses.replace(command, intent=_KIND_INTENTS[kind], kind=kind)
-            return [self._to(sender, self._post(sender, command, now))]
+            return [self._to(sender, self._post(sender, convo, command, now))]
         assert pending.code is not None
         if not answer.yes:
             return [self._to(sender, replies.kept(lang, self._shown(pending.code, lang).code))]
@@ -221,7 +248,7 @@ class PhoneDesk:
 
     # -- posting ------------------------------------------------------------------------
 
-    def _post(self, sender: int, command: Command, now: float) -> str:
+    def _post(self, sender: int, convo: Conversation, command: Command, now: float) -> str:
         lang = command.lang
         kind = POST_KINDS[command.intent]
         if sender not in self._allow:
@@ -230,9 +257,16 @@ class PhoneDesk:
         body = command.body.strip()
         if not body:
             return replies.post_needs_text(lang)
-        size = utf8_len(body)
-        if size > MAX_TEXT_BYTES:
-            return replies.too_long(lang, size, MAX_TEXT_BYTES)
+        if utf8_len(body) > MAX_TEXT_BYTES:
+            return replies.too_long(lang, body, MAX_TEXT_BYTES)
+        at = None
+        if kind is Kind.TRADE and command.when is not None:
+            question = self._doubted_day(command, now)
+            if question is not None:
+                convo.pending = Pending(command, now, date=True)
+                self.counters["confirm.asked"] += 1
+                return question
+            at = command.when.at(self._local(now))
         # Category.FOOD is 0, so test for None, not truth.
         category = Category.OTHER if command.category is None else command.category
         request = PostRequest(
@@ -241,9 +275,7 @@ class PhoneDesk:
             category=category.name.lower(),
             urgency=command.urgency.name.lower(),
         )
-        at = self._event_time(command, now) if kind is Kind.TRADE else None
         if at is not None:
-            # A time found in the text is a bonus: a trade without one still posts.
             request = dataclasses.replace(request, when=at.isoformat(timespec="minutes"))
         try:
             view = self._node.post(request)
@@ -259,10 +291,32 @@ class PhoneDesk:
         self.counters["posts.stored"] += 1
         return replies.posted(lang, kind, view.code, view.text, view.when)
 
-    def _event_time(self, command: Command, now: float) -> datetime | None:
+    def _doubted_day(self, command: Command, now: float) -> str | None:
+        """The question to ask about a trade's day, or None when it may be posted: a day
+        that has passed, is more than FAR_DAYS ahead, or is not the weekday named with it
+        is asked about, never guessed."""
+        when = command.when
         local = self._local(now)
-        at = command.when.at(local) if command.when is not None else None
-        return at if at is not None and at > local else None
+        at = when.at(local) if when is not None else None
+        if when is None or at is None:
+            return None  # no time of day: the trade posts without one
+        if when.weekday_conflict:
+            return replies.when_question(command.lang, at, said_weekday=when.said_weekday)
+        if at <= local:
+            return replies.when_question(command.lang, at, passed=True)
+        if at - local > timedelta(days=FAR_DAYS):
+            return replies.when_question(command.lang, at, days=FAR_DAYS)
+        return None
+
+    def _redated(self, pending: Pending, text: str, now: float) -> Command | None:
+        """The trade asked about with the day and time ``text`` gives, when the question
+        was about its day and ``text`` is a day and time; None otherwise."""
+        if not pending.date:
+            return None
+        when = read_when(text, self._local(now), whole=True)
+        if when is None or when.clock is None:
+            return None
+        return dataclasses.replace(pending.command, when=when)
 
     # -- closing ------------------------------------------------------------------------
 
@@ -273,6 +327,13 @@ class PhoneDesk:
         status = _CLOSING[command.intent][1]
         if command.code is not None:
             view = self._lookup(command)
+            refused = self._not_closable(sender, lang, view)
+            if refused is not None:
+                return (refused,)
+            if command.asks_first:
+                convo.pending = Pending(command, now, view.full_code)
+                self.counters["confirm.asked"] += 1
+                return (replies.confirm_close(lang, view.code, view.text, status),)
             return (self._close_code(sender, command, view.full_code),)
         store = self._node.store
         mine = open_posts_of(store, sender, store.now_minute())
@@ -284,7 +345,7 @@ class PhoneDesk:
             summaries = [_summary(self._node.show(row.code), now) for row in mine]
             return replies.which_post(lang, summaries, status)
         view = self._node.show(mine[0].code)
-        if command.sure:
+        if not command.asks_first:
             return (self._close_code(sender, command, view.full_code),)
         convo.pending = Pending(command, now, view.full_code)
         self.counters["confirm.asked"] += 1
@@ -295,16 +356,23 @@ class PhoneDesk:
         lang = command.lang
         outcome, status = _CLOSING[command.intent]
         view = self._shown(code, lang)
-        if poster_of(self._node.store, _eid(view)) != sender:
-            return replies.not_owner(lang, view.code)
-        if view.status in _CLOSED:
-            return replies.already_closed(lang, view.code, _CLOSED[view.status])
+        refused = self._not_closable(sender, lang, view)
+        if refused is not None:
+            return refused
         try:
             closed = self._node.close_entry(view.full_code, outcome)
         except AlreadyClosedError:
             view = self._node.show(code)
             return replies.already_closed(lang, view.code, _CLOSED.get(view.status, status))
         return replies.closed(lang, closed.code, status)
+
+    def _not_closable(self, sender: int, lang: str, view: EntryView) -> str | None:
+        """Why ``sender`` may not close or withdraw ``view``, or None when they may."""
+        if poster_of(self._node.store, _eid(view)) != sender:
+            return replies.not_owner(lang, view.code)
+        if view.status in _CLOSED:
+            return replies.already_closed(lang, view.code, _CLOSED[view.status])
+        return None
 
     # -- answering a post -----------------------------------------------------------------
 
@@ -367,7 +435,9 @@ class PhoneDesk:
             mine=command.mine,
         )
 
-    def _search(self, sender: int, command: Command, now: float) -> tuple[str, ...]:
+    def _search(
+        self, sender: int, convo: Conversation, command: Command, now: float
+    ) -> tuple[str, ...]:
         if not command.query:
             return self._list(sender, command, now)
         found = [
@@ -375,7 +445,18 @@ class PhoneDesk:
             for v in self._node.board(BoardQuery())
             if query_matches(command.query, v.text) or query_matches(command.query, v.zone)
         ]
-        return replies.search_pages(command.lang, command.query, found)
+        # A question that could also be a post: answered as a search, with the offer to
+        # post it (on the resident's yes), when the sender's radio may post.
+        post_as = command.post_as if sender in self._allow and command.body.strip() else None
+        if post_as is not None:
+            offered = dataclasses.replace(
+                command, intent=post_as, kind=POST_KINDS[post_as], sure=False, post_as=None
+            )
+            convo.pending = Pending(offered, now)
+            self.counters["confirm.asked"] += 1
+        return replies.search_pages(
+            command.lang, command.query, found, could_post=post_as is not None
+        )
 
     def _show(self, command: Command, now: float) -> tuple[str, ...]:
         view = self._lookup(command)

@@ -2,7 +2,8 @@
 
 A conversation is the sender's last language, the pages of the last answer still to send
 on "more", and the question the desk asked before acting on a guess ("Post it as a
-need?"), waiting for the resident's yes or no. Conversations are kept in a
+need?", "Close 4F2K as done?", "Sun 1/10 has passed ..."), waiting for the resident's
+yes or no. Conversations are kept in a
 least-recently-used map: a node restart forgets them, which costs a resident a "list" or
 a post sent again, never a wrong action. (Reply routes are kept in the database:
 meshaid.node.desk.routes.)
@@ -63,11 +64,15 @@ class Lru(Generic[K, V]):
 @dataclass(frozen=True)
 class Pending:
     """What the desk asked the resident to confirm: ``command`` (a post, or a close or
-    withdrawal of the post with the full ``code``), asked at wall-clock second ``asked``."""
+    withdrawal of the post with the full ``code``), asked at wall-clock second ``asked``.
+    With ``date``, the question is about a trade's day (it has passed, is far ahead, or
+    is not the weekday named with it): a day and time answers it, as does yes (post it
+    without one) or no."""
 
     command: Command
     asked: float
     code: str | None = None
+    date: bool = False
 
     def waiting(self, now: float) -> bool:
         return now - self.asked < PENDING_SECONDS

@@ -2,6 +2,11 @@
 be of it, and what the node answers (``replies``, in the words of the ``messages``
 catalogues: English and Spanish). Pure: no store, no clock, no radio.
 
+Adding a language is adding data: its words and phrases (``vocabulary_other``), examples
+of its messages (``examples_other``) and, to answer in it, a catalogue (``messages``).
+A misread message is fixed the same way: a word or phrase in ``vocabulary``, or an
+example in ``examples_en``/``examples_es``.
+
 The names below are loaded on first use: building the parser's vocabulary and examples
 index takes a fifth of a second, which a CLI command that only reads a date
 (meshaid.node.timeparse, through ``when``) need not pay.

@@ -105,7 +105,7 @@ _PHRASES: dict[Category, str] = {
     Category.REPAIR: "oil change | cambio de aceite | flat tire | jumper cables",
     Category.ENERGY: "planta de luz | space heater | extension cord | power station",
     Category.SKILLS: "know how",
-    Category.LEGAL: "know your rights | know ur rights | eviction notice | court date",
+    Category.LEGAL: "know your rights | eviction notice | court date",
     Category.SAFETY: (
         "gas leak | power line | power lines | lines down | la migra | stay away | ice raid | "
         "ice agents"

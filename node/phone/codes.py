@@ -13,6 +13,11 @@ also valid codes. A word is taken for a code only when
   ``12th``, ``12x16``, ``sz10``), and, when the caller can look codes up, it also stands
   where a code is expected: alone, or after a word that takes a code (``done 4F2K``); or
 * it is all digits right after a word that takes a code (``done 4821``).
+
+Texting shorthand that has the shape of a code (``any1``, ``b4``, ``some1``, ``2moro``) is
+a word first: it is a code only where a code is expected (alone, or after a word that
+takes a code) and, when the caller can look codes up, the board has it; or when written
+``@ANY1``. "any1 got water??" is a question, whatever the board holds.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 from meshaid.node.codes import ALPHABET, SHORT_LENGTH
-from meshaid.node.phone.tokens import Token
+from meshaid.node.phone.tokens import ABBREVIATIONS, Token
 
 # Simulated with meshaid.node.codes over 2,000 boards of 1,000 entries: 37.7 % show some
 # 5-character code, 1.4 % a 6-character one; 7 would need two codes sharing 6 characters
@@ -83,6 +88,10 @@ def find_codes(
         bare = token.raw.lstrip("@#")
         after_code_word = index > 0 and tokens[index - 1].word in code_words
         expected = after_code_word or len(tokens) == 1
+        if token.folded in ABBREVIATIONS and not token.raw.startswith("@"):
+            if expected and (is_code is None or is_code(code)):
+                hits.append(CodeHit(index, code))
+            continue
         if (
             (is_code is not None and is_code(code))
             or token.raw.startswith("@")

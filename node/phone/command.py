@@ -54,6 +54,11 @@ class Command:
     meshaid.node.phone.intents did not agree on it, or when it asks a question: the desk
     then asks the resident before it posts, closes or withdraws anything. ``when`` is the
     day and time a trade names (read with the ``now`` given to ``parse``).
+
+    ``post_as`` is set on a search that could also have been meant as a post (a question
+    such as "anyone got a generator i could borrow?"): the desk answers the search and
+    offers to post the message as that kind (its ``body``, ``category`` and ``urgency``
+    are the post's), never posting it unasked.
     """
 
     intent: Intent
@@ -68,8 +73,19 @@ class Command:
     mine: bool = False
     sure: bool = True
     when: When | None = None
+    post_as: Intent | None = None
 
     @property
     def acts(self) -> bool:
         """The command changes the board (a post, a close, a withdrawal)."""
         return self.intent in POST_KINDS or self.intent in (Intent.CLOSE, Intent.WITHDRAW)
+
+    @property
+    def asks_first(self) -> bool:
+        """The desk asks the resident before acting on it: a guess, or a close or
+        withdrawal that does not name its entry's code (which of the sender's posts is
+        meant is then the desk's inference, so the question names it)."""
+        if not self.acts:
+            return False
+        closing = self.intent in (Intent.CLOSE, Intent.WITHDRAW)
+        return not self.sure or (closing and self.code is None)

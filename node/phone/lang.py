@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from meshaid.node.phone.tokens import Token, word_set
+from meshaid.node.phone.vocabulary_other import WORDS
 
 # Letters that only Vietnamese uses among the languages we meet (ơ ư đ and the tone marks
 # stacked on a vowel with a hat or breve).
@@ -20,6 +21,10 @@ _VIETNAMESE = frozenset(
     "ƠƯĐĂẠẢẤẦẨẪẬẮẰẲẴẶẸẺẼẾỀỂỄỆỈỊỌỎỐỒỔỖỘỚỜỞỠỢỤỦỨỪỬỮỰỲỴỶỸ"
 )
 _SPANISH_MARKS = frozenset("ñÑ¿¡áéíóúÁÉÍÓÚ")
+
+# The language of a message that the desk cannot read, and whose language nothing tells:
+# it is answered in every language the desk speaks (meshaid.node.phone.replies).
+UNDETERMINED = "und"
 
 # (first code point, last code point, language) for scripts that name their language well
 # enough for a reply choice.
@@ -60,16 +65,11 @@ ENGLISH = word_set(
     near me us we our they them he she his her want looking tomorrow tonight today morning
     people ride food water clothes kids baby still again yes hello hi hey ok lol thx now
     does do did would could should about available everything something nothing all set
-    im ive youre thats theres whats wanna gonna nvm
+    im ive youre thats theres whats wanna gonna nvm stop test testing
     """
 )
-HAITIAN = word_set(
-    """
-    mwen m bezwen pou yon gen ak nan ki sa li nou yo tanpri mesi woulib lopital dlo manje
-    kijan itilize mache ede atansyon ijans kounye pitit demen maten klinik diri pwa bay
-    kote moun fanmi lapli kouran limye ankò anko
-    """
-)
+# Other languages written in Latin letters are told by their own words
+# (meshaid.node.phone.vocabulary_other.WORDS): Haitian Creole, Vietnamese without marks.
 
 
 def _script_language(text: str) -> str | None:
@@ -88,22 +88,31 @@ def _script_language(text: str) -> str | None:
     return max(counts, key=lambda lang: counts[lang])
 
 
-def guess_language(text: str, tokens: Sequence[Token], default: str = "en") -> str:
-    """A language code for the message: ``en``, ``es``, ``ht``, ``vi``, ``ar``, ... ."""
+def telling_language(text: str, tokens: Sequence[Token]) -> str | None:
+    """The language the message's script or words tell, or None when nothing tells
+    (``4F2K``, ``?``, or words of a language the desk does not know)."""
     by_script = _script_language(text)
     if by_script is not None:
         return by_script
     folded = [t.folded for t in tokens]
     spanish = sum(1 for w in folded if w in SPANISH)
     english = sum(1 for w in folded if w in ENGLISH)
-    haitian = sum(1 for w in folded if w in HAITIAN and w not in ENGLISH)
     if any(ch in _SPANISH_MARKS for ch in text):
         spanish += 2
-    if haitian >= 2 and haitian > spanish and haitian > english:
-        return "ht"
+    for lang, words in WORDS.items():
+        count = sum(1 for w in folded if w in words and w not in ENGLISH)
+        if count >= 2 and count > spanish and count > english:
+            return lang
     if spanish > english:
         return "es"
     if english > spanish:
         return "en"
-    return default
+    return None
+
+
+def guess_language(text: str, tokens: Sequence[Token], default: str = "en") -> str:
+    """A language code for the message: ``en``, ``es``, ``ht``, ``vi``, ``ar``, ...; the
+    ``default`` when nothing tells."""
+    told = telling_language(text, tokens)
+    return default if told is None else told
 

@@ -11,7 +11,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from meshaid.node.phone.lang import guess_language
+from meshaid.node.phone.lang import telling_language
 from meshaid.node.phone.tokens import Phrases, Token, has_any, phrases_in, tokenize
 from meshaid.node.phone.vocabulary import (
     ASKING_FIRST,
@@ -31,10 +31,15 @@ MAX_MESSAGE_CHARS = 2000
 
 @dataclass(frozen=True)
 class Message:
+    """``lang`` is the language the message is answered in: ``told``, the one its script
+    or words tell (None when nothing tells: "4F2K", "🙏", a language the desk does not
+    know), else the caller's default."""
+
     text: str
     tokens: Sequence[Token]
     words: list[str]
     lang: str
+    told: str | None = None
 
     @property
     def folded(self) -> list[str]:
@@ -77,19 +82,38 @@ def read(text: str, default_lang: str = "en") -> Message:
     """The message the rules read (its ``words`` may be empty: "?", "🙏")."""
     message = clean(text)
     tokens = tokenize(message, LEXICON)
-    lang = guess_language(message, tokens, default_lang)
-    return Message(message, tokens, [t.word for t in tokens], lang)
+    told = telling_language(message, tokens)
+    lang = default_lang if told is None else told
+    return Message(message, tokens, [t.word for t in tokens], lang, told)
 
 
 def language_of(text: str, default_lang: str = "en") -> str:
     """The language ``text`` is written in (see meshaid.node.phone.lang)."""
     message = clean(text)
-    return guess_language(message, tokenize(message, LEXICON), default_lang)
+    told = telling_language(message, tokenize(message, LEXICON))
+    return default_lang if told is None else told
 
 
-def score(words: list[str], cues: Iterable[tuple[Phrases, int]]) -> int:
-    """Each phrase of a cue group found in the message counts its group's weight, once."""
-    return sum(weight * len(phrases_in(words, group)) for group, weight in cues)
+def score(
+    words: list[str], cues: Iterable[tuple[Phrases, int]], unless_after: Iterable[str] = ()
+) -> int:
+    """Each phrase of a cue group found in the message counts its group's weight, once;
+    not where every time it occurs it follows one of ``unless_after`` ("no pasen" is no
+    invitation to come by)."""
+    negations = frozenset(unless_after)
+    total = 0
+    for group, weight in cues:
+        for phrase in phrases_in(words, group):
+            if negations and _always_after(words, phrase, negations):
+                continue
+            total += weight
+    return total
+
+
+def _always_after(words: list[str], phrase: tuple[str, ...], before: frozenset[str]) -> bool:
+    n = len(phrase)
+    starts = [i for i in range(len(words) - n + 1) if tuple(words[i : i + n]) == phrase]
+    return bool(starts) and all(i > 0 and words[i - 1] in before for i in starts)
 
 
 def content(words: Iterable[str], drop: Iterable[str] = ()) -> tuple[str, ...]:

@@ -21,7 +21,6 @@ from meshaid.node.phone.vocabulary import (
     AGENCY_NAMES,
     ALERT_CUES,
     ALERT_START,
-    ARABIC,
     CAN_YOU,
     CHATTER,
     CONDITIONAL_HAVE,
@@ -31,6 +30,7 @@ from meshaid.node.phone.vocabulary import (
     MIGRA_SEEN,
     NEED_CUES,
     NEED_START,
+    NEGATIONS,
     NOT_A_NEED,
     NOT_HAVING,
     NOT_OFFERED,
@@ -42,9 +42,9 @@ from meshaid.node.phone.vocabulary import (
     THANKS,
     TRADE_CUES,
     TRADE_START,
-    VIETNAMESE,
     WEEKDAYS,
 )
+from meshaid.node.phone.vocabulary_other import intent_phrases
 from meshaid.protocol.record import Category
 
 # Without any cue word: "tarp?", "propane anyone?" and "diapers size 4" are searches
@@ -94,9 +94,7 @@ def alert_score(msg: Message) -> int:
     total = score(msg.words, ALERT_CUES)
     if _ice_agency(msg):
         total += 2
-    if msg.lang == "vi" and has_any(msg.folded, VIETNAMESE[Intent.POST_ALERT]):
-        total += 2
-    if msg.lang == "ar" and has_any(msg.folded, ARABIC[Intent.POST_ALERT]):
+    if has_any(msg.folded, intent_phrases(msg.lang, Intent.POST_ALERT)):
         total += 2
     return total
 
@@ -125,7 +123,7 @@ def post_scores(msg: Message) -> dict[Intent, int]:
     scores = {
         Intent.POST_ALERT: alert_score(msg),
         Intent.POST_NEED: need * score(words, NEED_CUES),
-        Intent.POST_OFFER: score(words, OFFER_CUES) + _promises(words),
+        Intent.POST_OFFER: score(words, OFFER_CUES, unless_after=NEGATIONS) + _promises(words),
         Intent.POST_TRADE: score(words, TRADE_CUES) + (2 if _scheduled_event(msg) else 0),
     }
     if msg.has(NOT_HAVING):
@@ -136,11 +134,9 @@ def post_scores(msg: Message) -> dict[Intent, int]:
     # A long "anyone have X? ..." is a need told as a question (see reading.search).
     if msg.has(SEARCH_QUESTIONS) and not msg.has(CONDITIONAL_HAVE):
         scores[Intent.POST_NEED] += 2
-    for table, bonus in ((VIETNAMESE, msg.lang == "vi"), (ARABIC, msg.lang == "ar")):
-        if bonus:
-            for intent in (Intent.POST_OFFER, Intent.POST_NEED, Intent.POST_TRADE):
-                if intent in table and has_any(msg.folded, table[intent]):
-                    scores[intent] += 2
+    for intent in (Intent.POST_OFFER, Intent.POST_NEED, Intent.POST_TRADE):
+        if has_any(msg.folded, intent_phrases(msg.lang, intent)):
+            scores[intent] += 2
     return scores
 
 

@@ -19,14 +19,17 @@ from datetime import datetime
 from enum import Enum
 
 from meshaid.node.phone.messages import CATALOGUES, FALLBACK, say, say_pages
+from meshaid.node.phone.tokens import fold
 from meshaid.protocol.record import Category, Kind, Status, Urgency
 
 MAX_REPLY_BYTES = 200
 _ELLIPSIS = "…"
-# In a list, one entry is one line: code, kind letter, the start of its text, its zone.
-# 32 + 14 keeps a line under 60 bytes, so that three entries share one text.
-LIST_TEXT_BYTES = 32
-LIST_ZONE_BYTES = 14
+# In a list, one entry is one line: its code, its kind as a word (unless the list is of
+# one kind), its text, its zone. A page holds as many entries as can each show at least
+# LIST_MIN_TEXT bytes of their text, and then shares the room left among their texts, so
+# that a line shows as much of its text as fits.
+LIST_MIN_TEXT = 40
+LIST_ZONE_BYTES = 20
 # What an answer shows at most of an entry code, of a search and (in full) of a zone name.
 CODE_BYTES = 8
 SEARCH_BYTES = 40
@@ -35,8 +38,15 @@ ZONE_BYTES = 40
 PREVIEW_BYTES = 48
 WHEN_BYTES = 24
 _DAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-# The kind letters of a list line are the board's, the same in every language.
-KIND_LETTER = {Kind.OFFER: "O", Kind.NEED: "N", Kind.TRADE: "T", Kind.ALERT: "A"}
+# A post's first word that only says its kind ("need water for 3"): a list line that shows
+# the kind leaves it out of the text ("4F2K need: water for 3"). Folded words.
+KIND_NAMES = {
+    Kind.OFFER: frozenset({"offer", "offering", "ofrezco", "ofrecemos", "oferta"}),
+    Kind.NEED: frozenset({"need", "needs", "needed", "necesito", "necesitamos", "ocupo",
+                          "ocupamos", "necesidad", "request"}),
+    Kind.TRADE: frozenset({"trade", "trading", "trueque", "intercambio"}),
+    Kind.ALERT: frozenset({"alert", "alerta", "aviso", "warning"}),
+}
 
 
 @dataclass(frozen=True)
@@ -51,6 +61,8 @@ class EntrySummary:
     status: Status = Status.OPEN
     age_minutes: int = 0
     urgency: Urgency = Urgency.NORMAL
+    when: datetime | None = None  # a trade's day and time, in the node's time zone
+    expires: datetime | None = None  # when it leaves the board
 
 
 # --- byte-exact trimming -----------------------------------------------------------------
@@ -168,8 +180,27 @@ def when_text(lang: str, at: datetime) -> str:
     hour = at.hour % 12 or 12
     minutes = f":{at.minute:02d}" if at.minute else ""
     clock = f"{hour}{minutes}{'pm' if at.hour >= 12 else 'am'}"
-    day = say(lang, f"when.day.{_DAY_KEYS[at.weekday()]}")
-    return clip(say(lang, "when", day=day, month=at.month, dom=at.day, time=clock), WHEN_BYTES)
+    return clip(say(lang, "when", day=weekday(lang, at.weekday()), month=at.month, dom=at.day,
+                    time=clock), WHEN_BYTES)
+
+
+def weekday(lang: str, number: int) -> str:
+    """A weekday as answers write it ("Sat", "sáb"); 0 is Monday."""
+    return say(lang, f"when.day.{_DAY_KEYS[number % 7]}")
+
+
+def when_question(lang: str, at: datetime, *, passed: bool = False, days: int = 0,
+                  said_weekday: int | None = None) -> str:
+    """Ask about a trade's day rather than guess it: ``at`` has ``passed``, is more than
+    ``days`` ahead, or is not the ``said_weekday`` the resident named with its date."""
+    shown = when_text(lang, at)
+    if said_weekday is not None:
+        date = say(lang, "when.date", month=at.month, dom=at.day)
+        return fit(say(lang, "when.weekday", date=date, day=weekday(lang, at.weekday()),
+                       said=weekday(lang, said_weekday)))
+    if passed:
+        return fit(say(lang, "when.past", when=shown))
+    return fit(say(lang, "when.far", when=shown, days=days))
 
 
 def posted(lang: str, kind: Kind, code: str, text: str, when: datetime | None = None) -> str:
@@ -211,7 +242,7 @@ def which_post(lang: str, entries: Sequence[EntrySummary], status: Status) -> tu
     several: one line each, and how to name the one meant."""
     verb = "close" if status is Status.FULFILLED else "withdraw"
     header = _counted(say(lang, f"confirm.which.{verb}"), len(entries))
-    return _pack_lines([_entry_line(e) for e in entries], header, *_footers(lang))
+    return _pack_lines([_entry_line(lang, e) for e in entries], header, *_footers(lang))
 
 
 def dropped(lang: str) -> str:
@@ -239,8 +270,22 @@ def not_allowed(lang: str, radio_id: int) -> str:
     return fit(say(lang, "not_allowed", radio=f"!{radio_id & 0xFFFF_FFFF:08x}"))
 
 
-def too_long(lang: str, size: int, limit: int) -> str:
-    return fit(say(lang, "too_long", size=size, over=size - limit, limit=limit))
+def letters_over(text: str, limit: int) -> int:
+    """How many letters (characters, from the end) ``text`` must lose to fit ``limit``
+    UTF-8 bytes: what a resident counts, where the radio counts bytes."""
+    over = 0
+    size = utf8_len(text)
+    for ch in reversed(text):
+        if size <= limit:
+            break
+        size -= utf8_len(ch)
+        over += 1
+    return over
+
+
+def too_long(lang: str, text: str, limit: int) -> str:
+    """A post over the limit: about how many letters too long, in letters."""
+    return fit(say(lang, "too_long", over=letters_over(text, limit), limit=limit))
 
 
 def closed(lang: str, code: str, status: Status) -> str:
@@ -309,17 +354,18 @@ def poster_unreachable(lang: str, code: str) -> str:
 
 
 def unknown_input(lang: str) -> str:
-    """Never silence: what a message we did not understand gets back. A resident whose
-    language has no catalogue also gets the other catalogues' pointers, as they fit."""
+    """Never silence: what a message we did not understand gets back. A message in a
+    language without a catalogue (or in none the node could tell) gets a short help in
+    every language that has one, English first, as many as fit one text."""
     if lang in CATALOGUES:
         return fit(say(lang, "unknown_input"))
-    answer = say(FALLBACK, "unknown_input")
+    answer = say(FALLBACK, "unknown_short")
     for other in CATALOGUES:
         if other == FALLBACK:
             continue
-        with_pointer = f"{answer} {say(other, 'pointer')}"
-        if utf8_len(with_pointer) <= MAX_REPLY_BYTES:
-            answer = with_pointer
+        both = f"{answer}\n{say(other, 'unknown_short')}"
+        if utf8_len(both) <= MAX_REPLY_BYTES:
+            answer = both
     return fit(answer)
 
 
@@ -340,26 +386,72 @@ def help_pages(lang: str) -> tuple[str, ...]:
     return tuple(fit(page) for page in say_pages(lang, "help"))
 
 
-def _entry_line(entry: EntrySummary) -> str:
-    text = clip(one_line(entry.text), LIST_TEXT_BYTES)
+Line = tuple[str, str, str]  # the code and kind, the text, the urgency mark and zone
+
+
+def _without_kind_word(text: str, kind: Kind) -> str:
+    """``text`` without a first word that only names its ``kind``: "need: water" → "water"."""
+    first, _, rest = text.partition(" ")
+    rest = rest.lstrip(" :-–—")
+    if rest and fold(first.rstrip(":-–—,.!")) in KIND_NAMES[kind]:
+        return rest
+    return text
+
+
+def _entry_line(lang: str, entry: EntrySummary, with_kind: bool = True) -> Line:
+    head = f"{_code(entry.code)} "
+    if with_kind:
+        head += f"{say(lang, f'line.{entry.kind.name.lower()}')}: "
+    text = _without_kind_word(one_line(entry.text), entry.kind)
+    tail = " !" if entry.urgency >= Urgency.HIGH else ""
     zone = clip(one_line(entry.zone), LIST_ZONE_BYTES)
-    line = f"{_code(entry.code)} {KIND_LETTER[entry.kind]} {text}"
-    if entry.urgency >= Urgency.HIGH:
-        line += " !"
-    return f"{line} @{zone}" if zone else line
+    if zone:
+        tail += f" @{zone}"
+    return head, text, tail
+
+
+def _least(line: Line) -> int:
+    """The bytes (and newline) a line takes with at least LIST_MIN_TEXT bytes of text."""
+    head, text, tail = line
+    return utf8_len(head) + min(utf8_len(text), LIST_MIN_TEXT) + utf8_len(tail) + 1
+
+
+def _filled(lines: Sequence[Line], budget: int) -> list[str]:
+    """One page's lines, their texts sharing ``budget`` bytes evenly (a short text leaves
+    its share to the others), each line within the page."""
+    fixed = sum(utf8_len(head) + utf8_len(tail) + 1 for head, _, tail in lines)
+    room = max(0, budget - fixed)
+    sizes = [utf8_len(text) for _, text, _ in lines]
+    allowed = [0] * len(lines)
+    growing = [i for i, size in enumerate(sizes) if size]
+    while growing and room > 0:
+        share = max(1, room // len(growing))
+        for i in list(growing):
+            give = min(share, sizes[i] - allowed[i], room)
+            allowed[i] += give
+            room -= give
+            if allowed[i] >= sizes[i]:
+                growing.remove(i)
+            if room <= 0:
+                break
+    shown = []
+    for (head, text, tail), allowance in zip(lines, allowed, strict=True):
+        line = f"{head}{clip(text, allowance)}{tail}" if allowance else (head + tail).rstrip()
+        shown.append(clip(line, budget - 1))
+    return shown
 
 
 def _pack_lines(
-    lines: Sequence[str], header: Callable[[int, int], str], more: str, last: str
+    lines: Sequence[Line], header: Callable[[int, int], str], more: str, last: str
 ) -> tuple[str, ...]:
     """Entry lines into pages, each under a header; ``more`` ends every page but the last,
-    and ``last`` ends the last one when it fits there."""
-    budget = MAX_REPLY_BYTES - utf8_len(header(99, 99)) - utf8_len(more)
-    groups: list[list[str]] = [[]]
+    and ``last`` ends the last one. Each line shows as much of its text as fits."""
+    footer = max(utf8_len(more), utf8_len(last))
+    budget = MAX_REPLY_BYTES - utf8_len(header(99, 99)) - 1 - footer
+    groups: list[list[Line]] = [[]]
     used = 0
     for line in lines:
-        line = clip(line, budget - 1)
-        cost = utf8_len(line) + 1  # and its newline
+        cost = min(_least(line), budget)
         if groups[-1] and used + cost > budget:
             groups.append([])
             used = 0
@@ -368,12 +460,10 @@ def _pack_lines(
     total = len(groups)
     pages = []
     for number, group in enumerate(groups, 1):
-        page = header(number, total) + "\n" + "\n".join(group)
-        if number < total:
-            page += more
-        elif utf8_len(page + last) <= MAX_REPLY_BYTES:
-            page += last
-        pages.append(fit(page))
+        head = header(number, total) + "\n"
+        end = more if number < total else last
+        room = MAX_REPLY_BYTES - utf8_len(head) - utf8_len(end)
+        pages.append(fit(head + "\n".join(_filled(group, room)) + end))
     return tuple(pages)
 
 
@@ -416,32 +506,46 @@ def list_pages(
     title = _filter_title(lang, kind, category, mine)
     if not entries:
         return (fit(say(lang, "list.empty", title=title)),)
-    lines = [_entry_line(e) for e in entries]
+    lines = [_entry_line(lang, e, with_kind=kind is None) for e in entries]
     return _pack_lines(lines, _counted(title, len(entries)), *_footers(lang))
 
 
-def search_pages(lang: str, query: Sequence[str], entries: Sequence[EntrySummary]) -> tuple[
-    str, ...
-]:
-    """Entries matching a search (found by the caller), or how to ask for the thing."""
+def search_pages(
+    lang: str, query: Sequence[str], entries: Sequence[EntrySummary], *, could_post: bool = False
+) -> tuple[str, ...]:
+    """Entries matching a search (found by the caller), or how to ask for the thing. When
+    the search ``could_post`` (a question that could have been meant as a need), the
+    answer ends with the offer to post it: the desk posts it on the resident's yes."""
     words = clip(one_line(" ".join(query)), SEARCH_BYTES)
     if not entries:
-        return (fit(say(lang, "search.none", words=words)),)
-    lines = [_entry_line(e) for e in entries]
-    return _pack_lines(lines, _counted(f"'{words}'", len(entries)), *_footers(lang))
+        key = "search.none.post" if could_post else "search.none"
+        return (fit(say(lang, key, words=words)),)
+    lines = [_entry_line(lang, e) for e in entries]
+    more, last = _footers(lang)
+    if could_post:
+        last = "\n" + say(lang, "list.end.post")
+    return _pack_lines(lines, _counted(f"'{words}'", len(entries)), more, last)
 
 
 def show_pages(lang: str, entry: EntrySummary) -> tuple[str, ...]:
-    """One entry in full: kind, category, status, age, text, zone, how to answer."""
+    """One entry in full: kind, category, status, age, text, then a line each for its zone,
+    a trade's day and time and how long it stays listed, and how to answer it."""
     code = _code(entry.code)
     kind = word(lang, entry.kind)
     category = word(lang, entry.category)
     status = word(lang, entry.status)
     when = say(lang, "show.age", age=age(entry.age_minutes))
     head = f"{code} {kind} · {category} · {status} · {when}\n"
+    lines = []
     zone = clip(one_line(entry.zone), ZONE_BYTES)
-    where = f"\n@{zone}" if zone else ""
-    tail = f"{where}\n{say(lang, 'show.answer', code=code)}"
+    if zone:
+        lines.append(say(lang, "show.zone", zone=zone))
+    if entry.when is not None:
+        lines.append(say(lang, "show.when", when=when_text(lang, entry.when)))
+    if entry.expires is not None and entry.status in (Status.OPEN, Status.MATCHED):
+        lines.append(say(lang, "show.until", when=when_text(lang, entry.expires)))
+    lines.append(say(lang, "show.answer", code=code))
+    tail = "\n" + "\n".join(lines)
     more = f" {say(lang, 'show.more')}"
     return _split_to_pages(head, one_line(entry.text), tail, lambda n, total: more)
 

@@ -6,8 +6,13 @@ so that the intent, category and urgency rules only ever compare plain strings:
 
 1. lower case, accents removed (``niño`` and ``nino``, ``más`` and ``mas`` are one word);
 2. runs of three or more equal letters cut to two (``neeed`` → ``need``);
-3. texting abbreviations spelled out (``pls`` → ``please``, ``tmrw`` → ``tomorrow``);
-4. an unknown word of four letters or more that is one edit (a letter missing, one too
+3. texting abbreviations spelled out (``pls`` → ``please``, ``tmrw`` → ``tomorrow``), and
+   the few that depend on their neighbours (``CONTEXT_SHORTHAND``): ``4`` is "for" in
+   "looking 4 boots" but a count in "need 4 blankets", ``r`` is "are" in "tarps r gone"
+   but the reply command in "R 4F2K on my way";
+4. Spanish pronouns attached to a verb taken off (``quítalo`` → ``quita``, ``muéstrame``
+   → ``muestra``, ``cerrarla`` → ``cerrar``) when what is left is a word the rules know;
+5. an unknown word of four letters or more that is one edit (a letter missing, one too
    many, two neighbours swapped, or from five letters one wrong letter) from a word that
    decides an intent (need, offer, done, cancel, necesito, ...), with the same first letter,
    is read as that word (``nede`` → ``need``, ``ofresco`` → ``ofrezco``). Nouns are not
@@ -68,16 +73,49 @@ ABBREVIATIONS: dict[str, str] = {
     "tmb": "tambien", "grax": "gracias", "grasias": "gracias", "grs": "gracias",
     "grcs": "gracias", "nesesito": "necesito", "nesecito": "necesito", "nececito": "necesito",
     "necesto": "necesito", "ai": "ahi", "ay": "ahi",
-    "aver": "ver", "ps": "pues", "pos": "pues", "toy": "estoy", "tamos": "estamos",
+    "aver": "ver", "ps": "pues", "pos": "pues", "tamos": "estamos",
     "mnn": "manana", "mna": "manana", "xa": "para", "orita": "ahorita", "aora": "ahora",
     "haci": "asi", "aki": "aqui",
 }
+
+# Spanish object pronouns written onto a verb: "quítalo", "bórrenla", "dámelo",
+# "muéstrame". Longest first, so that "melo" goes before "lo".
+CLITICS = ("selos", "selas", "melos", "melas", "noslo", "nosla", "selo", "sela", "melo",
+           "mela", "telo", "tela", "los", "las", "les", "nos", "lo", "la", "le", "me", "te")
+# What is left must look like a Spanish verb: an imperative ending in a vowel or -n
+# ("quita", "borren"), or an infinitive ("quitar"); "apple" is not "app" + "le".
+_VERB_ENDINGS = ("a", "e", "i", "an", "en", "ar", "er", "ir")
 
 
 def word_set(text: str) -> frozenset[str]:
     """Word lists are written as one string of words separated by spaces and newlines."""
     return frozenset(text.split())
 
+
+# Shorthand that is a word only beside certain words: (the word it stands for, words that
+# may come right before it, words that may come right after it). "4" after "looking" or
+# before "the" is "for"; "need 4 blankets" keeps its count. "r" is "are" anywhere but
+# first, and first only before a word such as "u" ("r u giving food?"). Nothing is spelled
+# out before a number or a code: "R 4F2K ..." stays the reply command.
+CONTEXT_SHORTHAND: dict[str, tuple[str, frozenset[str], frozenset[str]]] = {
+    "4": (
+        "for",
+        word_set(
+            """looking look ask asking asked pay paying paid waiting wait thanks thank ready
+            good enough room praying hoping searching hunting here out sale anything
+            something nothing"""
+        ),
+        word_set(
+            """a an the my me you us our your them him her anyone someone everyone whoever
+            free sale rent kids now tonight today tomorrow real sure"""
+        ),
+    ),
+    "r": (
+        "are",
+        word_set("*"),  # any word before it
+        word_set("you ya yall there they we people folks any the these those them all still"),
+    ),
+}
 
 # Real words one edit away from a word that typo tolerance reaches: never "corrected".
 # Found by running every word of a 100k-word English list through ``canonical`` and
@@ -101,6 +139,7 @@ COMMON_WORDS: frozenset[str] = word_set(
     rely repay repays replay replays brows trace
     tengo tango tienda tiende quito quite quitan quedo queda lisa liso cierro tarde tardes
     donde barra canela listos ofreci mires miro mirar responsable contento contenta
+    trae traes traen traigo traer mes
     """
 )
 
@@ -202,6 +241,18 @@ def _singular(word: str, lexicon: Lexicon) -> str | None:
     return None
 
 
+def _without_clitic(word: str, lexicon: Lexicon) -> str | None:
+    """``quitalo`` → ``quita`` when the verb left is a word of the lexicon."""
+    for clitic in CLITICS:
+        stem = word[: -len(clitic)]
+        if (
+            word.endswith(clitic) and len(stem) >= 3 and stem.endswith(_VERB_ENDINGS)
+            and stem in lexicon
+        ):
+            return stem
+    return None
+
+
 def canonical(folded: str, lexicon: Lexicon) -> str:
     """How the rules read a folded word (see the module docstring)."""
     word = ABBREVIATIONS.get(folded, folded)
@@ -210,6 +261,9 @@ def canonical(folded: str, lexicon: Lexicon) -> str:
     singular = _singular(word, lexicon)
     if singular is not None:
         return singular
+    verb = _without_clitic(word, lexicon)
+    if verb is not None:
+        return verb
     corrected = lexicon.correct(word)
     if corrected is not None:
         return corrected
@@ -218,6 +272,24 @@ def canonical(folded: str, lexicon: Lexicon) -> str:
         if corrected is not None:
             return corrected
     return word
+
+
+def _in_context(tokens: list[Token]) -> list[Token]:
+    """The shorthand of ``CONTEXT_SHORTHAND`` spelled out where its neighbours allow."""
+    read = list(tokens)
+    for i, token in enumerate(tokens):
+        found = CONTEXT_SHORTHAND.get(token.folded)
+        if found is None:
+            continue
+        meaning, before, after = found
+        prev = tokens[i - 1].word if i else ""
+        following = tokens[i + 1] if i + 1 < len(tokens) else None
+        if following is not None and any(ch.isdigit() for ch in following.raw):
+            continue  # "R 4F2K", "r 2pm": a code or a number follows, not a word
+        after_ok = following is not None and following.word in after
+        if (prev and ("*" in before or prev in before)) or after_ok:
+            read[i] = Token(token.raw, token.folded, meaning, token.start, token.end)
+    return read
 
 
 def tokenize(text: str, lexicon: Lexicon) -> list[Token]:
@@ -231,7 +303,7 @@ def tokenize(text: str, lexicon: Lexicon) -> list[Token]:
         if not folded:
             continue
         tokens.append(Token(raw, folded, canonical(folded, lexicon), match.start(), match.end()))
-    return tokens
+    return _in_context(tokens)
 
 
 def find_phrase(words: list[str], phrase: tuple[str, ...], start: int = 0) -> int:

@@ -1,5 +1,5 @@
 """The words and phrases that tell what a phone message asks, in English and Spanish,
-with a few in Haitian Creole, Vietnamese and Arabic.
+with a few common Haitian Creole ones (other languages: meshaid.node.phone.vocabulary_other).
 
 Everything is written in canonical form (see ``tokens``): lower case, no accents,
 shorthand spelled out ("pls" is "please", "q" is "que"). Phrases are ``"a b | c"``.
@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from meshaid.node.phone import categories
-from meshaid.node.phone.command import Intent
+from meshaid.node.phone import categories, vocabulary_other
 from meshaid.node.phone.tokens import Lexicon, phrases, word_set
 from meshaid.protocol.record import Kind
 
@@ -34,10 +33,12 @@ ALERT_START = _words(
     "peligro sos psa ijans"
 )
 # Words that open a post without telling its kind.
-POST_OPENERS = _words("post publicar publica new nuevo nueva pls please porfa hi hola hey")
+POST_OPENERS = _words("post publicar publica new nuevo nueva please porfa hi hola hey")
 
 LIST_START = _words("list lista listar listado browse board ls everything todo")
-SHOW_LIKE = _words("show ver see view mostrar muestra muestrame display dame give")
+SHOW_LIKE = _words(
+    "show ver see view mostrar muestra muestrame display dame give pasa manda ensena send"
+)
 SEARCH_START = _words("search find buscar busca lookup")
 MORE_WORDS = _words("more mas next siguiente sig continue continua seguir otra otro")
 MORE_FILLER = _words("page pagina pag pg")
@@ -54,7 +55,7 @@ HOW_WORDS = _words("how como kijan")
 
 SHOW_WORDS = _words(
     "show ver see view mostrar muestra muestrame details detail detalles detalle info what "
-    "que cual mira check whats display open about"
+    "que cual mira check display open about datos dato informacion"
 )
 CLOSE_WORDS = _words(
     "done close closed filled fulfilled complete completed finished met resolved solved "
@@ -62,8 +63,33 @@ CLOSE_WORDS = _words(
 )
 WITHDRAW_WORDS = _words(
     "cancel canceled cancelled cancela cancelar cancelen delete del remove withdraw retract "
-    "erase borra borrar borren borrame quita quitar quiten elimina eliminar unpost"
+    "erase borra borrar borren borrame quita quitar quiten elimina eliminar unpost retira "
+    "retiren retirar"
 )
+# Verbs only when they open the message: "del 4F2K" deletes, but Spanish "del" is "de el"
+# anywhere else ("los datos del K7QP" asks to see it).
+FIRST_ONLY_VERBS = _words("del")
+# The close and withdraw verbs that command, as opposed to saying how things are ("the
+# clinic is closed", "the tarps are gone"): these alone close or withdraw from anywhere
+# in a message ("ya lo puedes cerrar", "tarps r gone, close it").
+CLOSE_COMMANDS = _words("close cerrar cierra cierre cierren")
+WITHDRAW_COMMANDS = _words(
+    "cancel cancela cancelar cancelen delete remove withdraw retract erase borra borrar borren "
+    "borrame quita quitar quiten elimina eliminar unpost retira retiren retirar"
+)
+# Phrases that withdraw the post whose code they touch: "take down H3VX".
+TAKE_DOWN = phrases("take down | take off | take it down | take it off | pull down | bring down")
+# Words that say not to: a close or withdrawal with one of these is never sure.
+NEGATIONS = _words("no not dont never nunca cant wont nope")
+# Who a message is said to: "4F2K filled, thanks neighbors" ends with its verb all the same.
+ADDRESSEES = _words(
+    "neighbors neighbours neighbor everyone everybody all yall folks guys friends vecinos "
+    "vecinas todos todas gente amigos"
+)
+# Words that may stand around a code and its verb in a close or withdrawal said in so many
+# words ("done with 4F2K thanks", "pls cancel my post 4F2K"): anything else ("got it,
+# close 4F2K", "close 4F2K when the rain stops") makes the desk ask first.
+AROUND_A_VERB = _words("with as post code entry mine it now ya already thanks please")
 REPLY_WORDS = _words(
     "reply r re responder responde respondan contestar contesta answer respond message tell"
 )
@@ -105,6 +131,11 @@ KIND_WORDS: dict[str, Kind] = {
 }
 MINE_WORDS = _words("my mine mi mis mios")
 MINE_ALONE = _words("mine mios mias")  # "list mine": the sender's posts, said in one word
+# The sender's own posts asked for in other words: a list of them.
+MY_POSTS = phrases(
+    "what did i post | what i posted | what have i posted | my stuff | my things | "
+    "lo que puse | lo que publique | que publique | que puse | mis cosas"
+)
 
 FILLER = _words(
     "please porfa favor por the a an me my mi mis to of de del la el los las lo all todo "
@@ -112,25 +143,33 @@ FILLER = _words(
     "on en is are es some any algo just nomas pues oye so then also too tambien it this "
     "that esto eso here aqui there alli ahi near nearby cerca around area zona today hoy "
     "open abiertos current new nuevo nuevos nuevas latest recent recientes everything "
-    "everyone nothing anything thing things que what was again"
+    "everyone nothing anything thing things que what was again un una unos unas"
 )
 # Small talk: a message made only of these is not a request.
 CHATTER = _words(
     "hi hey hello hola yo ok thanks gracias yes no si lol lmao haha jaja jeje jajaja good "
     "morning night evening buenos buenas dias noches tardes test testing stop who is this "
-    "are you u there on thing works working anybody anyone someone out here same cool nice "
-    "great bien q que onda sup wassup howdy bye adios chao ciao hm hmm huh what eh wow "
+    "are you there on thing works working anyone someone out here same cool nice "
+    "great bien que onda sup wassup howdy bye adios chao ciao hm hmm huh what eh wow "
     "wtf omg ah oh oops sorry perdon it its me i am eres estas estan dis dat doing doin going "
     "up everybody todos"
 )
 
-THANKS = _words("thanks thank gracias mesi graciasss agradezco bless")
+THANKS = _words("thanks thank gracias mesi agradezco bless")
 PAST_HELP = phrases(
-    "someone helped | somebody helped | someone already helped | helped me | helped us | "
-    "they helped | me ayudaron | nos ayudaron | ya me ayudo | ya nos ayudo | ya me ayudaron"
+    "someone helped | someone already helped | helped me | helped us | "
+    "they helped | me ayudaron | nos ayudaron | ya me ayudo | ya nos ayudo | ya me ayudaron | "
+    "someone brought | neighbor brought | neighbors brought | a neighbor helped | "
+    "someone dropped off | me trajeron | nos trajeron | me lo trajeron | me la trajeron | "
+    "ya me lo dieron | ya me la dieron | ya nos dieron | me echaron la mano"
 )
 CLOSE_PHRASES = phrases(
-    "got it | got one | got some | got them | got em | all set | all good now | im good now | "
+    "got it | got one | got some | got them | got em | all set | all good now | i good now | "
+    "all sorted | sorted out | got sorted | all sorted out | we good | we all good | i good | "
+    "we good now | all taken | all claimed | been claimed | are gone | is gone | are all gone | "
+    "someone took | someone picked | ya no quedan | no quedan | se acabaron | ya se acabaron | "
+    "ya se llevaron | ya los recogieron | ya se resolvio todo | ya se arreglo | ya lo resolvi | "
+    "ya lo solucione | ya nos llego | ya llegaron | ya lo tenemos | ya la tenemos | "
     "all gone | its gone | been taken | been picked up | taken care of | no longer available | "
     "ya lo consegui | ya la consegui | ya los consegui | ya consegui | ya quedo | "
     "ya se resolvio | ya tengo | ya encontre | ya me llevaron | ya se acabo | ya no hay | "
@@ -142,17 +181,33 @@ CLOSE_PHRASES = phrases(
     "ya recibi | ya llego | received it | got it already"
 )
 FOUND = phrases(
-    "found a | found one | found it | found someone | found somebody | found the | found my | "
+    "found a | found one | found it | found someone | found the | found my | "
     "found some | encontre"
 )
 WITHDRAW_PHRASES = phrases(
     "nevermind | never mind | no longer need | dont need it | dont need this | dont need that | "
     "dont need anymore | dont need one | dont need them | dont need em | not needed anymore | "
     "no need anymore | dont have it anymore | no longer have | changed my mind | "
-    "take down | take it down | take my | ya no lo necesito | ya no la necesito | "
+    "take down | take it down | take my post | take my offer | take my need | "
+    "ya no lo necesito | ya no la necesito | "
     "ya no los necesito | ya no necesito | ya no lo ocupo | ya no la ocupo | ya no ocupo | "
     "ya no tengo | ya no lo tengo | ya no la tengo | ya no necesitamos | ya no ocupamos | "
-    "cambie de opinion | no lo necesito ya"
+    "cambie de opinion | no lo necesito ya | never mind my | scratch that | forget it | "
+    "forget my | forget about my | cancel that | no longer needed | not needed | "
+    "take it off | take off my | off the board | retiro lo que | retiro mi | retiro la | "
+    "retiro el | retiro lo | olvida lo que | olvidalo | olvida mi | ya no hace falta | "
+    "no hace falta ya | ya no va | quita lo que | borra lo que | pull my"
+)
+# A post the sender put up is off, though its first word names a kind ("swap is cancelled,
+# sorry all"): read as a withdrawal unless the message also asks for or offers something
+# ("my ride got cancelled, need a lift").
+CALLED_OFF = phrases(
+    "is cancelled | is canceled | got cancelled | got canceled | been cancelled | "
+    "been canceled | was cancelled | was canceled | are cancelled | are canceled | "
+    "called off | calling off | se cancelo | se cancela | esta cancelado | esta cancelada | "
+    "se suspende | se suspendio | ya no va a haber | no va a haber | se pospone | postponed | "
+    "swap is off | trade is off | market is off | meetup is off | potluck is off | "
+    "event is off | sale is off"
 )
 
 NEGATED_HAVE = phrases("dont need | dont have | no need | not need | no longer | not needed")
@@ -166,10 +221,12 @@ LIST_QUESTIONS = phrases(
     "what is being offered | what are they offering | "
     "que hay | que ofrecen | que necesitan | que ocupan | que tienen | que piden | "
     "anything new | anything available | anything posted | any offers | any needs | "
-    "lo que hay | que se ofrece | que se necesita"
+    "lo que hay | que se ofrece | que se necesita | what do you have | what have you got | "
+    "what do yall have | what yall got | what yall have | "
+    "anything on the board | what is up on the board | que tienes | que ofrecen hoy"
 )
 CONDITIONAL_HAVE = phrases(
-    "if anyone has | if anyone have | if someone has | if you have | if u have | "
+    "if anyone has | if anyone have | if someone has | if you have | "
     "si alguien tiene | si alguien tienen | si tienen"
 )
 # "anyone have a generator?", "alguien tiene generador?".
@@ -180,9 +237,24 @@ SEARCH_QUESTIONS = phrases(
     "who has | who have | who got | who is got | where can i get | where can i find | "
     "where to get | where do i get | where can we get | anyone tiene | alguien have | "
     "alguien has | alguien got | "
-    "alguien tiene | alguien tendra | alguien con | alguien que tenga | alguien q tenga | "
+    "alguien tiene | alguien tendra | alguien con | alguien que tenga | "
     "quien tiene | quien tenga | hay alguien con | alguien sabe donde | donde consigo | "
-    "donde hay | donde puedo conseguir | tienen | tiene alguien | ne moun gen | kimoun ki gen"
+    "donde hay | donde puedo conseguir | tienen | tiene alguien | ne moun gen | kimoun ki gen | "
+    "anyone offering | someone offering | anyone giving | anyone giving out | anyone lending | "
+    "anyone sharing | is anyone offering | anyone around with | who is giving | who gives | "
+    "who is offering | where are they giving | where is there | hay alguien que | "
+    "alguien que preste | alguien que regale | alguien que venda | alguien ofrece | "
+    "alguien que ofrezca | alguien presta | alguien vende | alguien regala | quien da | "
+    "quien regala | quien presta | quien vende | donde venden | donde dan | donde regalan | "
+    "are you giving | are you offering | you giving | is anyone giving | is someone giving | "
+    "are they giving | estan regalando | estan dando | alguien esta regalando"
+)
+# Needs a search may name: "anyone got a generator i could borrow?" looks for one on the
+# board. A question with only these for need cues is a search ("can someone lend me ..."
+# and "alguien me puede prestar ..." ask a neighbour, and are needs).
+SEARCH_COMPATIBLE_NEEDS = phrases(
+    "borrow | to borrow | could borrow | can borrow | preste | presten | prestar | lend | rent | "
+    "could use | i could use"
 )
 
 OFFER_CUES: Cues = (
@@ -193,12 +265,15 @@ OFFER_CUES: Cues = (
             "up for grabs | for free | free to | come get | come grab | come pick | "
             "take what | help yourself | help urself | for anyone | if anyone needs | "
             "if someone needs | if someone need | "
-            "if anyone need | if you need | if u need | anyone need | anyone needs | "
+            "if anyone need | if you need | anyone need | anyone needs | "
             "anyone want | anyone wants | who needs | who wants | happy to | to lend | "
             "to loan | can lend | can share | will share | to share | "
-            "de sobra | de mas | sobro | sobraron | pa regalar | para regalar | para dar | "
-            "pa dar | pa quien | para quien | quien ocupe | quien necesite | al que ocupe | "
-            "nomas avisen | vengan | pasen | pou bay | m ka"
+            "de sobra | de mas | sobro | sobraron | para regalar | para dar | "
+            "para quien | quien ocupe | quien necesite | al que ocupe | "
+            "nomas avisen | vengan | pasen | pou bay | m ka | to hand out | hand out | "
+            "handing out | pass out | passing out | giving out | repartiendo | reparto | "
+            "yo cocino | cocino para | hago comida | i cook | cooking for | making food for | "
+            "making plates | for anyone hungry | para el que quiera | el que quiera"
         ),
         2,
     ),
@@ -213,7 +288,7 @@ OFFER_CUES: Cues = (
             "i have | we have | i got | we got | "
             "puedo | podemos | tengo | tenemos | regalo | doy | presto | ofrezco | arreglo | "
             "m gen | free | gratis | available | disponible | giving | lending | offering | "
-            "repartir | compartir | for whoever | pa los que | para los que | to loan"
+            "repartir | compartir | for whoever | para los que | to loan"
         ),
         1,
     ),
@@ -223,12 +298,12 @@ NEED_CUES: Cues = (
         phrases(
             "need | needs | needed | necesito | necesita | necesitamos | necesitan | ocupo | "
             "ocupa | ocupamos | ocupan | looking for | busco | buscamos | in need | "
-            "can someone | can anyone | could someone | could anyone | can somebody | "
+            "can someone | can anyone | could someone | could anyone | "
             "someone to | please someone | someone please | someone bring | someone come | "
             "anyone able | someone able | anyone willing | someone willing | "
             "anyone available to | drive me | take me | bring me | alguien puede | "
             "alguien podria | quien pueda | "
-            "someone help | alguien que me | alguien q me | alguien que nos | "
+            "someone help | alguien que me | alguien que nos | "
             "alguien me | alguien nos | quien me | quien nos | please help | help me | "
             "i need help | ayudenme | ayudeme | me hace falta | nos hace falta | me faltan | "
             "nos faltan | se me acabo | se nos acabo | lost my | ran out | out of | "
@@ -240,7 +315,12 @@ NEED_CUES: Cues = (
             "chip in | broke down | fell through | nowhere to | no tengo donde | "
             "no tenemos donde | me urge | nos urge | could use | could really use | "
             "se fue la luz | se nos fue la luz | se me fue la luz | nos quedamos sin | "
-            "me quede sin"
+            "me quede sin | corta de | corto de | cortos de | cortas de | short on | low on | "
+            "running low | tight on | tapped out | down to our last | down to my last | "
+            "down to the last | se me esta acabando | se nos esta acabando | "
+            "nos estamos quedando sin | me estoy quedando sin | anyone spare | can anyone spare | "
+            "could anyone spare | spare a few | alguien que me preste | me pueden prestar | "
+            "me puede prestar | nos pueden prestar | nos puede prestar"
         ),
         2,
     ),
@@ -258,17 +338,19 @@ NEED_CUES: Cues = (
 )
 # Needs that are really offers: "if anyone needs", "who needs", "take what u need".
 NOT_A_NEED = phrases(
-    "if anyone needs | if anyone need | if you need | if u need | anyone need | anyone needs | "
+    "if anyone needs | if anyone need | if you need | anyone need | anyone needs | "
     "if someone needs | if someone need | who needs | take what you need | what you need | "
     "dont need | no need | quien ocupe | quien necesite | al que ocupe | el que ocupe | "
-    "pa quien | para quien"
+    "para quien"
 )
 TRADE_CUES: Cues = (
     (
         phrases(
             "trade | trading | swap | swapping | barter | trueque | intercambio | "
             "intercambiar | intercambiamos | tianguis | exchange | swap meet | trade day | "
-            "flea market | pulga"
+            "flea market | pulga | want to trade | want to swap | cambio por | cambiar por | "
+            "a cambio de | cambio mi | cambio mis | for trade | in exchange | quiere cambiar | "
+            "quieren cambiar | por cambio"
         ),
         3,
     ),
@@ -295,7 +377,7 @@ WEEKDAYS = _words(
 )
 # Words after "can"/"will" that make it a request or a promise to pay, not an offer.
 NOT_OFFERED = _words(
-    "someone anyone somebody you i we pay return get borrow give back bring back chip please"
+    "someone anyone you i we pay return get borrow give back bring back chip please"
 )
 
 ALERT_CUES: Cues = (
@@ -322,7 +404,21 @@ ALERT_CUES: Cues = (
             "across the road | over the bridge | fell and | cant get up | cant breathe | "
             "se cayo y | no se puede levantar | no puede respirar | black ice | icy | "
             "ice on the road | ice on the bridge | drive slow | manejen despacio | "
-            "hielo en la calle | hielo en el puente"
+            "hielo en la calle | hielo en el puente | trapped | stuck inside | atrapado | "
+            "atrapada | atrapados | atrapadas | gente atrapada | pidiendo papeles | "
+            "pidiendo documentos | pidiendo identificacion | revisando papeles | policia esta | "
+            "policia en | la policia esta | police are | cops are | cops at | police at | "
+            "deteniendo | detuvieron | arrestando | se llevaron a | se estan metiendo | "
+            "se meten | metiendose | carbon monoxide | monoxido | gas smell | smell gas | "
+            "smells like gas | huele a gas | olor a gas | call it in | water coming up | "
+            "coming up fast | move your cars | muevan sus carros | muevan los carros | "
+            "throw out tenants | throwing out | kicking out | kick out | sacando a la gente | "
+            "tirando las cosas | changing the locks | cambiando las chapas | tree fell | "
+            "fell on a | fell on the | came down on | se cayo un arbol | se cayo el arbol | "
+            "cable de luz | cables de luz | cable caido | cables caidos | se cayo un cable | "
+            "someone inside | might be inside | door to door | dont open | do not open | "
+            "scam | scammer | scammers | pretending to be | posing as | estafa | estafadores | "
+            "se hacen pasar | se hace pasar | a la fuerza | by force"
         ),
         2,
     ),
@@ -350,26 +446,8 @@ HIGH = phrases(
 )
 LOW = phrases(
     "not urgent | no rush | no hurry | whenever | no hay prisa | sin prisa | cuando puedan | "
-    "when you can | when u can | eventually | no urge"
+    "when you can | eventually | no urge"
 )
-
-# Vietnamese and Arabic have their own words for the few intents a phone user needs most
-# (read on folded words: no tone marks). Vietnamese "can" is "cần", to need.
-VIETNAMESE = {
-    Intent.HELP: phrases("huong dan | tro giup | giup do | giup voi | giup"),
-    # "còn dư" (left over), "ai cần" (who needs), "tặng" (give), "cho miễn phí" (free)
-    Intent.POST_OFFER: phrases("con du | ai can | tang | cho mien phi | du"),
-    Intent.POST_NEED: phrases("can | xin"),
-    Intent.POST_ALERT: phrases("khan cap | canh bao | nguy hiem | chay"),
-    Intent.POST_TRADE: phrases("doi do | trao doi | cho doi"),
-}
-ARABIC = {
-    Intent.HELP: phrases("مساعده | مساعدة | تعليمات"),
-    Intent.POST_OFFER: phrases("عندي | عندنا | مجانا | ببلاش | اللي محتاج | للي محتاج"),
-    Intent.POST_NEED: phrases("محتاج | محتاجه | محتاجين | احتاج | نحتاج | بحاجة"),
-    Intent.POST_ALERT: phrases("تحذير | طوارئ | خطر | حريق"),
-}
-
 
 # -- words the rules read around the cues ------------------------------------------------
 
@@ -383,33 +461,35 @@ QUESTION_WORDS = _words(
 # Words that start a question to the neighbourhood, never a post: "is the clinic open",
 # "does anyone know". A message that asks is never posted without the resident's yes.
 ASKING_FIRST = _words(
-    "is are was were does do did where when who why which how what whats donde cuando cual "
+    "is are was were does do did where when who why which how what donde cuando cual "
     "porque sabe saben sabes"
 )
 # Phrases that ask the neighbourhood for news, not for a thing: such a message asks.
 ASKING_PHRASES = phrases(
     "tell me when | tell me if | tell me where | let me know if | let me know when | "
-    "anyone know | anybody know | does anyone know | do you know | know if | know when | "
+    "anyone know | does anyone know | do you know | know if | know when | "
     "know where | alguien sabe | saben si | sabe si | sabes si | saben cuando | saben donde | "
     "sabe alguien"
 )
 # Words that are not what a list or a search is about.
 LIST_QUERY_NOISE = _words(
-    "do does people folks ppl have has got being posted offered hay there on is"
+    "do does people folks have has got being posted offered hay there on is"
 )
 SEARCH_QUERY_NOISE = _words(
     "anyone someone have has got with selling know where does do you is there are who can get "
     "find alguien tiene tienen tendra con tenga quien hay sabe donde consigo puedo conseguir "
-    "chance gen moun ne kimoun ki"
+    "chance gen moun ne kimoun ki offering giving lending sharing selling ofrece ofrezca "
+    "preste presta regale regala vende venda venden dan regalan board tablero borrow lend "
+    "could around out away"
 )
-ASKERS = _words("anyone someone anybody alguien")
+ASKERS = _words("anyone someone alguien")
 EVERYTHING = _words("all todo todos todas everything board posts")
 POLITE = _words("me i need please want")
 I_NEED = phrases("i need | we need")
 # "what do i do", "how?": a question about the board with nothing else in it.
 BARE_HOW = _words("do does can should i we now")
 HOW_OPENERS = phrases("what can i | what do i | que puedo")
-CAN_YOU = phrases("can someone | can anyone | can you | can somebody")
+CAN_YOU = phrases("can someone | can anyone | can you")
 # "can give rides", "will walk w anyone", "puedo cuidar": someone offering to do, when the
 # verb starts the message or follows one of PROMISE_SUBJECTS.
 PROMISE_VERBS = _words("can will puedo podemos")
@@ -425,7 +505,7 @@ AGENCY_NAMES = _words("ice migra")
 # -- answers to the desk's question ("Post it as a need? Reply 'yes' ...") ----------------
 
 YES_WORDS = _words(
-    "yes y yep yeah ya sure ok okay k post it do confirm correct right 1 si claro dale "
+    "yes y ya sure ok post it do confirm correct right 1 si claro dale "
     "simon sip publica publicalo publicar adelante eso wi"
 )
 NO_WORDS = _words(
@@ -460,6 +540,7 @@ def _all_words() -> Iterator[str]:
         if name.isupper() and name != "FUZZY_TARGETS":
             yield from _strings(value)
     yield from categories.vocabulary()
+    yield from _strings(vocabulary_other.INTENTS)
 
 
 # Typo tolerance reaches only these: the words that decide what a message asks for.

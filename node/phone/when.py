@@ -11,9 +11,11 @@ What is read, first match of each part wins:
   when the first number cannot be a month; ``dec 5``, ``5 de diciembre``), a relative day
   (today, tonight, tomorrow, hoy, mañana, pasado mañana) or a weekday (``sat``, ``sábado``,
   ``next fri``), which is its next occurrence;
-* the time of day: ``2pm``, ``2:30 p.m.``, ``14:30``, ``noon``, ``mediodía``, ``4-9pm``
-  (the start), ``at 3``, ``a las 3``, ``3 de la tarde``. An hour without am/pm is read as
-  the afternoon from 1 to 6 and the morning from 7 to 11, unless the message says
+* the time of day: ``2pm``, ``2:30 p.m.``, ``8.30am``, ``14:30``, ``14h30``, ``a las 14``,
+  ``noon``, ``mediodía``, ``4-9pm`` (the start), ``at 3``, ``a las 3``, ``3 de la tarde``,
+  and a range without am/pm (``10-2``, ``de 10 a 2``) when a day is named too. An hour
+  without am/pm is read as the afternoon from 1 to 6 and the morning from 7 to 11 (a
+  range that crosses noon, ``10-2``, starts in the morning), unless the message says
   morning, afternoon, evening or night; the answer then says the time it took, so that the
   resident can correct it.
 
@@ -21,6 +23,11 @@ A day and a time give that moment; a weekday or a time alone whose moment has pa
 today gives next week or tomorrow. A time is never invented: a day alone has no time
 (``When.clock`` is None). Words and numbers that are no date (``3 bags``, ``12x16``) are
 left alone; finding nothing is normal.
+
+What is read is not judged here: a date that has passed (``2026-11-01``, ``today 8am`` at
+9), one far ahead (``12/1`` said on 12/2 is next year's), or a weekday that is not the
+date's (``sat 1/10`` when 1/10 is a Sunday, ``When.weekday_conflict``) is the caller's to
+ask about; the phone desk asks the resident rather than guess.
 """
 
 from __future__ import annotations
@@ -86,13 +93,22 @@ _MONTH_DAY = re.compile(rf"\b(?P<mon>{_MONTH_NAMES})\.?\s+(?P<d>\d{{1,2}})(?:st|
 _DAY_MONTH = re.compile(
     rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:de\s+|of\s+)?(?P<mon>{_MONTH_NAMES})\b"
 )
-# 2pm, 2 pm, 2:30p.m., 2p (no space), the end of a range "4-9pm".
+# 2pm, 2 pm, 2:30p.m., 8.30am, 2p (no space), the end of a range "4-9pm".
 _HALF_TIME = re.compile(
-    r"(?<![\d:])(?:(?P<from>\d{1,2})(?::(?P<from_mm>[0-5]\d))?\s?(?:-|–|to|a)\s?)?"
-    r"(?P<h>\d{1,2})(?::(?P<mm>[0-5]\d))?"
+    r"(?<![\d:.])(?:(?P<from>\d{1,2})(?:[:.](?P<from_mm>[0-5]\d))?\s?(?:-|–|to|a)\s?)?"
+    r"(?P<h>\d{1,2})(?:[:.](?P<mm>[0-5]\d))?"
     r"(?:\s?(?P<half>[ap])\.?m\.?\b|(?P<short>[ap])\b)"
 )
-_CLOCK_TIME = re.compile(r"(?<![\d:/])(?P<h>[01]?\d|2[0-3]):(?P<mm>[0-5]\d)(?![\d:])")
+_CLOCK_TIME = re.compile(
+    r"(?<![\d:/.])(?P<h>[01]?\d|2[0-3])(?::|h(?=[0-5]\d))(?P<mm>[0-5]\d)(?![\d:])"
+    r"|(?<![\d:/.])(?P<h24>1[3-9]|2[0-3])h\b"
+)
+# "10-2", "de 10 a 2", "from 9 to 12": a range of hours without am/pm, read only when the
+# message names a day too (a count such as "2-3 bags" is no time).
+_RANGE = re.compile(
+    r"(?<![\d:/.$])(?P<a>\d{1,2})(?::(?P<amm>[0-5]\d))?\s?(?:-|–|to|a|hasta)\s?"
+    r"(?P<b>\d{1,2})(?::[0-5]\d)?(?![\d/:.%]|\s?[ap]\.?m)"
+)
 # "at 3", "a las 3", "@ 3", "3 de la tarde", "9 in the morning".
 _BARE_HOUR = re.compile(
     r"(?:(?:(?<!\w)(?:at|a\s+las?|alas)\s+|@\s*)(?P<h>\d{1,2})(?:[:.](?P<mm>[0-5]\d))?\b)"
@@ -107,6 +123,9 @@ _DAY_HOUR = re.compile(
     r"(?=\s*(?:$|[,.;!)]|(?:at|en|in|on|by|near|behind|til|till|to|hasta|a|por|@)\b))"
 )
 _WORD = re.compile(r"[a-z0-9]+")
+# Words that may follow a range of hours ("sun 10-2 at the park"): a word of place or time.
+_PLACE_WORDS = frozenset({"at", "en", "in", "on", "by", "near", "behind", "hrs", "hours",
+                          "horas", "til", "till", "hasta"})
 # Words that may stand around a date and time: "on sat at 2", "el sábado a las 3 de la tarde".
 DATE_WORDS = (
     frozenset(WEEKDAYS) | frozenset(MONTHS) | frozenset(_RELATIVE) | _NEXT | _MORNING
@@ -116,16 +135,25 @@ DATE_WORDS = (
          "del", "in", "the", "of", "en", "por", "day", "after", "pasado", "that", "que", "viene"}
     )
 )
+_AFTER_RANGE = DATE_WORDS | _PLACE_WORDS
 
 
 @dataclass(frozen=True)
 class When:
     """A moment named in a message: its day, and its time of day when one was given.
-    ``guessed`` is True when am/pm was not said and the half of the day was inferred."""
+    ``guessed`` is True when am/pm was not said and the half of the day was inferred.
+    ``said_weekday`` is the weekday the message named beside a date ("sat 1/9"), 0 for
+    Monday, None when it named none or no date."""
 
     day: date
     clock: time | None
     guessed: bool = False
+    said_weekday: int | None = None
+
+    @property
+    def weekday_conflict(self) -> bool:
+        """The message named a weekday that is not its date's ("sat 1/10", a Sunday)."""
+        return self.said_weekday is not None and self.said_weekday != self.day.weekday()
 
     def at(self, now: datetime) -> datetime | None:
         """The moment in ``now``'s time zone, or None without a time of day."""
@@ -186,6 +214,8 @@ def _clock(text: str, words: list[str]) -> tuple[time, bool, Span | None] | None
     if any(word in _MIDNIGHT for word in words):
         return time(0, 0), False, None
     match = _CLOCK_TIME.search(text)
+    if match is not None and match.group("h24") is not None:
+        return time(int(match.group("h24")), 0), False, match.span()
     if match is not None:
         hour, minute = int(match.group("h")), int(match.group("mm"))
         if hour > 12 or hour == 0:
@@ -202,9 +232,32 @@ def _clock(text: str, words: list[str]) -> tuple[time, bool, Span | None] | None
         said = _half_said([part]) if part else _half_said(words)
         if part == "manana":
             said = False
+        if 13 <= hour <= 23:
+            return time(hour, minute), False, match.span()  # "a las 14": a 24 h clock
         found = _twelve(hour, minute, _guess_half(hour, said))
         if found is not None:
             return found, said is None and hour != 12, match.span()
+    return None
+
+
+def _range_start(text: str, words: list[str]) -> tuple[time, bool, Span] | None:
+    """The start of a range of hours without am/pm ("10-2": 10am), whether its half of
+    the day was guessed, and where it was written; None when there is no such range."""
+    for match in _RANGE.finditer(text):
+        following = _WORD.match(text[match.end() :].lstrip())
+        if following is not None and following.group() not in _AFTER_RANGE:
+            continue  # "2-3 bags": a count
+        start, end = int(match.group("a")), int(match.group("b"))
+        if not (1 <= start <= 23 and 1 <= end <= 24) or start == end:
+            continue
+        said = _half_said(words)
+        if start > 12:
+            return time(start, int(match.group("amm") or 0)), False, match.span()
+        # "10-2" crosses noon: it starts in the morning; "2-5" is guessed as any hour is.
+        afternoon = False if start > end and end <= 12 else _guess_half(start, said)
+        found = _twelve(start, int(match.group("amm") or 0), afternoon)
+        if found is not None:
+            return found, said is None and not start > end, match.span()
     return None
 
 
@@ -294,16 +347,19 @@ def read_when(text: str, now: datetime, *, whole: bool = False) -> When | None:
     words = _WORD.findall(folded)
     today = now.date()
     explicit = _explicit_date(folded, today)
+    named = _named_day(words, today)
     clock_found = _clock(folded, words)
+    if clock_found is None and (explicit is not None or named is not None):
+        clock_found = _range_start(folded, words)
     spans = [found[2] for found in (explicit, clock_found) if found and found[2] is not None]
     if whole and not _only_dates(folded, spans):
         return None
+    said_weekday = next((WEEKDAYS[w] for w in words if w in WEEKDAYS), None)
     if explicit is not None and explicit[1] is not None:
-        return When(explicit[0], explicit[1])
+        return When(explicit[0], explicit[1], said_weekday=said_weekday)
     clock, guessed = (clock_found[0], clock_found[1]) if clock_found else (None, False)
     if explicit is not None:
-        return When(explicit[0], clock, guessed)
-    named = _named_day(words, today)
+        return When(explicit[0], clock, guessed, said_weekday)
     if named is None:
         if clock is None:
             return None

@@ -3,7 +3,8 @@
 Any text: every Unicode code point (lone surrogates, controls, unassigned ones included),
 any length (a Meshtastic text is at most about 230 bytes, but a broken client or a test
 can send more), alone or as a conversation of several messages, so that the desk may be
-waiting for a yes, holding pages for "more", or routing answers when the text comes.
+waiting for a yes or for a trade's day, holding pages for "more", or routing answers when
+the text comes.
 """
 
 from __future__ import annotations
@@ -29,7 +30,9 @@ any_text = st.text(any_char, max_size=400) | st.builds(
 )
 openers = st.sampled_from(
     ["", "offer: ", "need ", "trade: sat 2pm ", "alert ", "R ", "done ", "cancel ", "show ",
-     "list ", "search ", "@", "got it thanks ", "yes", "si", "no", "👍", "more", "ayuda "]
+     "list ", "search ", "@", "got it thanks ", "yes", "si", "no", "👍", "more", "ayuda ",
+     "trade: swap sat 1/10 10am ", "trade: 2026-01-01 10:00 ", "sun 2pm", "anyone got a ",
+     "any1 ", "del ", "quítalo ", "los datos del ", "next sunday 10-2 "]
 )
 message = st.tuples(openers, any_text, st.booleans()).map(
     lambda parts: parts[0] + (parts[1] if parts[2] else parts[1][:40])

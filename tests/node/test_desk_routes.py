@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from meshaid.node.desk.desk import PhoneDesk
 from meshaid.node.desk.routes import remember_route, route_count, route_of
-from meshaid.node.services import Node
+from meshaid.node.services import Node, init_node, open_node
 from meshaid.protocol.record import EntryId
 
 ALICE = 0xA1B2C3D4
@@ -86,3 +87,23 @@ def test_the_last_neighbour_who_wrote_is_the_route(node: Node, clock: Any) -> No
     route = route_of(node.store, eid)
     assert route is not None and (route.radio_id, route.lang) == (CARMEN, "es")
     assert route_count(node.store) == 1
+
+
+def test_a_reply_reaches_the_neighbour_after_the_node_itself_restarts(
+    tmp_path: Path, clock: Any
+) -> None:
+    # Found trying as residents would: after the daemon restarted, a poster's "R CODE
+    # thanks" got "No recent message about CODE to answer": the route lived in memory.
+    # Here the node is closed and opened again from its home, as `meshaid run` would be.
+    home = tmp_path / "home"
+    init_node(home, name="porch", timezone="America/Chicago", wall=clock)
+    with open_node(home, wall=clock) as before:
+        code = _post(_desk(before), ALICE, "offer: 3 blue tarps with rope", clock.now)
+        out = _desk(before).handle(BOB, f"R {code} can I get one tonight?", clock.now)
+        assert [r.dest for r in out] == [BOB, ALICE]
+    clock.advance(600)
+    with open_node(home, wall=clock) as after:
+        out = _desk(after).handle(ALICE, f"R {code} thanks, porch after 6", clock.now)
+    assert [r.dest for r in out] == [ALICE, BOB]
+    assert out[0].text.startswith(f"Sent to the neighbour who wrote about {code}.")
+    assert out[1].text == f"Re {code}: thanks, porch after 6 — answer with 'R {code} <text>'"

@@ -13,6 +13,7 @@ from meshaid.node.phone.replies import MAX_REPLY_BYTES
 
 SHARED = Path(__file__).parents[2].parent / "shared" / "corpus" / "commands.jsonl"
 HELDOUT = Path(__file__).parents[1] / "data" / "commands_heldout.jsonl"
+UNTUNED = sorted((Path(__file__).parents[1] / "data").glob("commands_untuned_*.jsonl"))
 
 TINY = "\n".join(
     [
@@ -53,8 +54,9 @@ def test_report(tiny: Path) -> None:
         '  line 3: "hello there" expected post_offer, got unknown\n'
         '  line 6: "offer: 2 bags rice" expected post_need, got post_offer (harmful)\n'
         '  line 7: "got it thanks" expected unknown, got close (asked first)\n'
-        "longest reply: 179 bytes\n"
-        "understood ≥ 90 %: no\n"
+        "longest reply: 198 bytes\n"
+        "understood ≥ 95 %: no\n"
+        "harmful misses ≤ 0: no\n"
         "every reply ≤ 200 bytes: yes\n"
     )
 
@@ -73,7 +75,8 @@ def test_json_report(tiny: Path) -> None:
     assert [m["asked_first"] for m in figures["misses"]] == [False, False, True]
     assert figures["harmful_misses"] == 1
     assert (figures["asked_first"], figures["asked_first_read_right"]) == (1, 0)
-    assert figures["max_reply_bytes"] == 179
+    assert figures["max_reply_bytes"] == 198
+    assert figures["goal"] == {"understood": 0.95, "harmful_misses": 0, "max_reply_bytes": 200}
     assert figures["per_intent"]["list"] == {"lines": 2, "understood": 2}
     assert figures["goal_met"] is False
 
@@ -122,12 +125,17 @@ def test_every_intent_gets_an_answer_that_fits() -> None:
         assert all(len(a.encode("utf-8")) <= MAX_REPLY_BYTES for a in answers)
 
 
-@pytest.mark.parametrize("path", [SHARED, HELDOUT], ids=["shared", "heldout"])
+@pytest.mark.parametrize(
+    "path", [SHARED, HELDOUT, *UNTUNED], ids=["shared", "heldout", *(p.stem for p in UNTUNED)]
+)
 def test_goal_met(path: Path) -> None:
+    # Every set, the untuned ones too once their first score was taken (see their test
+    # below): at least 95 % understood, no line acted on unasked that was not meant so.
     if not path.exists():
         pytest.skip(f"{path} is not here")
     result = bench_commands.bench_file(path)
     assert result.understood_fraction >= bench_commands.GOAL_UNDERSTOOD, result.misses
+    assert result.harmful == 0, [m for m in result.misses if m.harmful]
     assert result.replies_ok
 
 
@@ -139,7 +147,6 @@ def test_heldout_file_covers_every_intent_and_is_a_third_spanish() -> None:
     assert {item.lang for item in lines} - {"en", "es"}  # and a few others
 
 
-UNTUNED = sorted((Path(__file__).parents[1] / "data").glob("commands_untuned_*.jsonl"))
 
 
 @pytest.mark.parametrize("path", UNTUNED, ids=[p.stem for p in UNTUNED])
@@ -156,7 +163,9 @@ def test_untuned_sets_cover_every_intent_in_english_and_spanish(path: Path) -> N
     assert result.replies_ok, result.max_reply_bytes
 
 
-def test_untuned_sets_are_two_and_distinct() -> None:
-    assert len(UNTUNED) == 2
-    first, second = ({i.text for i in bench_commands.read_lines(p)} for p in UNTUNED)
-    assert not first & second
+def test_untuned_sets_are_three_and_distinct() -> None:
+    assert len(UNTUNED) == 3
+    texts = [{i.text.lower() for i in bench_commands.read_lines(p)} for p in UNTUNED]
+    for n, one in enumerate(texts):
+        for other in texts[n + 1 :]:
+            assert not one & other

@@ -118,7 +118,7 @@ EXAMPLES = [
     ("reply to 8XK2 im outside", Intent.REPLY),
     ("quien eres", Intent.UNKNOWN),
     ("anyone able to drive me to the pharmacy tmrw", Intent.POST_NEED),
-    ("how do i get insulin", Intent.POST_NEED),  # a question, even without "?"
+    ("how do i get insulin", Intent.SEARCH),  # a question, even without "?": a search first
     ("offers near the school", Intent.LIST),
     ("what's out there", Intent.LIST),
     ("ya lo recibi gracias", Intent.CLOSE),
@@ -383,9 +383,114 @@ def test_codes_are_canonical_whatever_the_text(text: str, board: set[str]) -> No
         ("i could use a ride tmrw", Intent.POST_NEED),  # was an offer
         ("wat r ppl offering", Intent.LIST),  # was an offer
         ("anyone tiene baby formula?", Intent.SEARCH),  # was a need
+        # issue 11: a post lost, a post invented
+        ("los datos del K7QP por favor", Intent.SHOW),  # was a withdrawal: "del" is Spanish
+        ("any1 got water??", Intent.SEARCH),  # "any1" has a code's shape: was a reply
+        # keywords anywhere, not only first
+        ("pásame la lista", Intent.LIST),
+        ("ya lo puedes cerrar", Intent.CLOSE),
+        ("tarps r gone, close it", Intent.CLOSE),
+        # questions as searches
+        ("is anybody offering a ride downtown", Intent.SEARCH),  # was an offer
+        ("any formula on the board??", Intent.SEARCH),  # was a need
+        ("hay alguien que preste una silla de ruedas?", Intent.SEARCH),  # was an offer
+        ("anyone got a generator i could borrow?", Intent.SEARCH),  # was a need
+        ("r u giving away food", Intent.SEARCH),  # was an offer, posted unasked
+        ("what do u have", Intent.LIST),  # was a need
+        # Spanish pronouns on the verb, idioms
+        ("quítalo", Intent.WITHDRAW),  # was not understood
+        ("bórralo porfa", Intent.WITHDRAW),
+        ("never mind my offer", Intent.WITHDRAW),
+        ("all sorted", Intent.CLOSE),  # was not understood
+        ("someone brought the insulin, we're good", Intent.CLOSE),  # was an offer
+        ("retiro lo que puse", Intent.WITHDRAW),  # was not understood
+        ("swap is cancelled, sorry all", Intent.WITHDRAW),  # was a trade, posted unasked
+        ("ya no necesito nada, me ayudaron los vecinos", Intent.CLOSE),  # was a withdrawal
+        ("take down H3VX", Intent.WITHDRAW),  # was a show
+        # shorthand and one-letter slips
+        ("looking 4 work boots size 11", Intent.POST_NEED),  # was an offer
+        ("have a box of N95 masks to hand out", Intent.POST_OFFER),  # was not understood
+        ("yo cocino pa 20 personas si alguien trae los ingredientes", Intent.POST_OFFER),
+        # Spanish alert wording and other alerts
+        ("gente atrapada en el edificio de la 5", Intent.POST_ALERT),  # was not understood
+        ("la policía está en la esquina pidiendo papeles", Intent.POST_ALERT),  # an offer
+        ("se están metiendo a las casas vacías en la cuadra 300, ojo", Intent.POST_ALERT),
+        ("carbon monoxide! family next door sick from generator inside", Intent.POST_ALERT),
+        ("gas smell real strong near the school, someone call it in", Intent.POST_ALERT),
+        # needs and trades said in other words
+        ("estoy corta de dinero para la renta este mes", Intent.POST_NEED),  # was an offer
+        ("tapped out on diapers, anyone spare a few?", Intent.POST_NEED),  # was an offer
+        ("tengo huevos, cambio por tortillas o arroz", Intent.POST_TRADE),  # was an offer
+        ("anyone want to trade gas for food? i have 5 gal", Intent.POST_TRADE),  # an offer
     ],
 )
 def test_found_by_trying(text: str, intent: Intent) -> None:
+    assert parse(text).intent is intent
+
+
+@pytest.mark.parametrize(
+    ("text", "sure"),
+    [
+        ("cancel 4F2K", True),
+        ("done with 4F2K thanks", True),
+        ("4F2K all done thanks", True),
+        ("take down 4F2K", True),
+        ("del 4F2K", True),
+        ("got it, close 4F2K", False),
+        ("close 4F2K when the rain stops", False),
+        ("dont cancel 4F2K", False),
+        ("please delete 4F2K, sold it", False),
+    ],
+)
+def test_a_close_or_withdrawal_is_sure_only_when_unmistakable(text: str, sure: bool) -> None:
+    # A code and a clear verb next to it, and nothing else that says more.
+    command = parse(text)
+    assert command.intent in (Intent.CLOSE, Intent.WITHDRAW) and command.code == "4F2K"
+    assert command.sure is sure and command.asks_first is not sure
+    assert parse("done").asks_first  # without a code: which post is the desk's guess
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["anyone got a generator i could borrow?", "any formula on the board??",
+     "how do i get insulin"],
+)
+def test_a_question_that_could_be_a_post_is_a_search_that_offers_to_post(text: str) -> None:
+    # The desk answers the search and posts the message as a need only on the resident's
+    # yes. A plain search ("anyone have a tarp?") says how to ask instead.
+    command = parse(text)
+    assert command.intent is Intent.SEARCH and command.post_as is Intent.POST_NEED
+    assert command.body == text and not command.acts
+    assert parse("anyone have a tarp?").post_as is None
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("zdravstvuyte kak dela", "und"),  # no word of a language the desk knows
+        ("🙏🙏", "und"),
+        ("bonjou kijan ou ye", "ht"),
+        ("xin chào bạn khỏe không", "vi"),
+        ("hey", "en"),
+    ],
+)
+def test_a_line_the_desk_cannot_read_is_unknown_in_its_language_or_none(
+    text: str, lang: str
+) -> None:
+    command = parse(text, default_lang="es")
+    assert (command.intent, command.lang) == (Intent.UNKNOWN, lang)
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("mwen bezwen dlo pou pitit mwen", Intent.POST_NEED),
+        ("m gen rad timoun pou bay", Intent.POST_OFFER),
+        ("tôi cần sữa cho em bé", Intent.POST_NEED),
+        ("طوارئ حريق في الشارع", Intent.POST_ALERT),  # was never read: its letters fold
+    ],
+)
+def test_other_languages_are_read_from_their_vocabulary(text: str, intent: Intent) -> None:
     assert parse(text).intent is intent
 
 

@@ -1,6 +1,8 @@
 """Answers on a resident's phone: meshaid.node.phone.replies. Each fits one text."""
 
 import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
@@ -45,16 +47,40 @@ def test_list_pages_hold_every_entry_once_and_point_to_more() -> None:
     assert pages[0].startswith(f"Needs (8) 1/{len(pages)}:")
     assert all(page.endswith("'more' for next") for page in pages[:-1])
     assert pages[-1].endswith("Send a code for details.")
-    listed = re.findall(r"^(\dK2M) N ", "\n".join(pages), re.MULTILINE)
+    # A list of one kind names it in its title, not on each line.
+    listed = re.findall(r"^(\dK2M) entry number ", "\n".join(pages), re.MULTILINE)
     assert listed == [f"{n}K2M" for n in range(8)]
     assert all(utf8_len(page) <= MAX_REPLY_BYTES for page in pages)
 
 
-def test_list_line_is_compact() -> None:
+def test_a_list_line_names_the_kind_in_a_word_without_repeating_it() -> None:
+    # Found: "Q7ZK N need water for 3 families at": a one-letter kind explained on no page
+    # of the list, and the kind word repeated from the text.
     pages = replies.list_pages("es", [entry(urgency=Urgency.HIGH, kind=Kind.OFFER)])
     assert pages == (
-        "Tablero (1):\n4F2K O ride to clinic tue ! @Elm & 5th\nManda un código pa ver más.",
+        "Tablero (1):\n4F2K ofrece: ride to clinic tue ! @Elm & 5th\n"
+        "Manda un código pa ver más.",
     )
+    (page,) = replies.list_pages("en", [entry("Q7ZK", "need water for 3 families at the "
+                                              "church on 5th, bring jugs")])
+    assert "\nQ7ZK need: water for 3 families at the church on 5th, bring jugs @Elm & 5th\n" in page
+
+
+def test_a_list_line_shows_as_much_of_its_text_as_fits() -> None:
+    # Found: list lines cut at about 28 characters, however much room the text had.
+    text = "ride to dialysis tue/thu/sat 5:30am, my ride fell through, can chip in for gas"
+    board = [entry("4F2K", text), entry("7Q2M", "2 bags rice", kind=Kind.OFFER, zone="")]
+    (page,) = replies.list_pages("en", board)
+    assert f"4F2K need: {text} @Elm & 5th" in page
+    many = [entry(f"{n}K2M", text) for n in range(6)]
+    pages = replies.list_pages("en", many)
+    for page in pages:
+        assert utf8_len(page) <= MAX_REPLY_BYTES
+        lines = page.split("\n")[1:-1]
+        shown = [line.split(": ", 1)[1].removesuffix(" @Elm & 5th") for line in lines]
+        # every line shows at least 40 bytes of its text, and the page is used up
+        assert all(utf8_len(s.removesuffix("…")) >= replies.LIST_MIN_TEXT for s in shown)
+    assert utf8_len(pages[0]) >= MAX_REPLY_BYTES - 20  # less only where a word was cut
 
 
 def test_empty_list_says_how_to_post() -> None:
@@ -68,7 +94,7 @@ def test_show_a_long_entry_in_two_pages() -> None:
     assert len(pages) == 2
     assert pages[0].startswith("4F2K need · transport · open · 3h ago\n")
     assert pages[0].endswith("…'more'")
-    assert pages[1].endswith("@Elm & 5th\nAnswer: 'R 4F2K your message'")
+    assert pages[1].endswith("Where: Elm & 5th\nAnswer: 'R 4F2K your message'")
     assert all(utf8_len(page) <= MAX_REPLY_BYTES for page in pages)
     shown = (pages[0].split("\n", 1)[1].removesuffix(" …'more'") + " " + pages[1]).split()
     assert shown[: len(text.split())] == text.split()
@@ -77,9 +103,25 @@ def test_show_a_long_entry_in_two_pages() -> None:
 def test_show_in_spanish() -> None:
     (page,) = replies.show_pages("es", entry(age_minutes=3 * 24 * 60, status=Status.FULFILLED))
     assert page == (
-        "4F2K necesidad · transporte · cumplida · hace 3d\nride to clinic tue\n@Elm & 5th\n"
+        "4F2K necesidad · transporte · cumplida · hace 3d\nride to clinic tue\nDónde: Elm & 5th\n"
         "Contesta: 'R 4F2K tu mensaje'"
     )
+
+
+def test_show_gives_the_zone_the_trade_time_and_the_expiry() -> None:
+    # Found: the show view had no zone line and no trade time.
+    chicago = ZoneInfo("America/Chicago")
+    trade = entry("K8P1", "seed swap, bring labelled jars", kind=Kind.TRADE, zone="la pulga",
+                  when=datetime(2026, 11, 22, 14, 0, tzinfo=chicago),
+                  expires=datetime(2026, 11, 23, 14, 0, tzinfo=chicago))
+    (page,) = replies.show_pages("en", trade)
+    assert page == (
+        "K8P1 trade · transport · open · 3h ago\nseed swap, bring labelled jars\n"
+        "Where: la pulga\nWhen: Sun 11/22 2pm\nListed until Mon 11/23 2pm\n"
+        "Answer: 'R K8P1 your message'"
+    )
+    (page,) = replies.show_pages("es", trade)
+    assert "\nDónde: la pulga\nCuándo: dom 22/11 2pm\nEn el tablero hasta lun 23/11 2pm\n" in page
 
 
 def test_reply_is_forwarded_without_the_radio_id() -> None:
@@ -108,9 +150,33 @@ def test_not_allowed_gives_the_radio_id_for_the_committee() -> None:
 def test_unknown_input_is_never_silence() -> None:
     assert "help" in replies.unknown_input("en")
     assert "ayuda" in replies.unknown_input("es")
-    creole = replies.unknown_input("ht")  # English, with a pointer for Spanish speakers
-    assert "help" in creole
-    assert "ayuda" in creole
+    # A language without a catalogue, or none the desk could tell: English and Spanish.
+    for lang in ("ht", "und"):
+        assert replies.unknown_input(lang) == (
+            "Didn't get that. Try 'need ride to clinic', 'offer rice', 'list', 'help'.\n"
+            "No entendí. Prueba 'necesito raite', 'ofrezco arroz', 'lista', 'ayuda'."
+        )
+
+
+def test_sizes_are_in_letters() -> None:
+    assert replies.letters_over("x" * 215, 200) == 15
+    assert replies.letters_over("ñ" * 110, 200) == 10  # 220 bytes: 10 letters of 2
+    assert replies.letters_over("short", 200) == 0
+    assert replies.too_long("en", "x" * 215, 200) == (
+        "Your post is about 15 letters too long (200 at most). Please shorten it."
+    )
+
+
+def test_a_search_that_could_be_a_post_offers_to_post_it() -> None:
+    assert replies.search_pages("en", ["ice"], [], could_post=True) == (
+        "Nothing for 'ice' yet. Reply 'yes' to post your message as a need.",
+    )
+    (page,) = replies.search_pages("es", ["arroz"], [entry(text="arroz y frijoles")],
+                                   could_post=True)
+    assert page.endswith("\n¿No es? 'si' publica el tuyo como necesidad.")
+    assert replies.search_pages("en", ["ice"], []) == (
+        "Nothing for 'ice' yet. To ask for it: 'need ice'",
+    )
 
 
 def test_help_in_two_texts_per_language() -> None:
@@ -149,6 +215,8 @@ entries = st.builds(
     status=st.sampled_from(Status),
     age_minutes=st.integers(-(2**40), 2**40),
     urgency=st.sampled_from(Urgency),
+    when=st.none() | st.datetimes(),
+    expires=st.none() | st.datetimes(),
 )
 
 
@@ -165,13 +233,18 @@ def all_answers(lang: str, e: EntrySummary, board: list[EntrySummary], text: str
         replies.reply_forwarded(lang, e.code),
         replies.reply_needs_text(lang, e.code),
         replies.not_allowed(lang, len(text) * 7919),
-        replies.too_long(lang, len(text) + 201, 200),
+        replies.too_long(lang, text + "x" * 201, 200),
+        replies.when_question(lang, e.when or datetime(2026, 1, 1, 23, 59), passed=True),
+        replies.when_question(lang, e.when or datetime(2026, 1, 1), days=10**6),
+        replies.when_question(lang, datetime(2026, 12, 31, 12), said_weekday=len(text)),
         replies.unknown_input(lang),
         replies.no_more(lang),
     ]
     out += replies.help_pages(lang)
     out += replies.list_pages(lang, board, kind=e.kind, category=e.category)
     out += replies.search_pages(lang, text.split(), board)
+    out += replies.search_pages(lang, text.split(), board, could_post=True)
+    out += replies.which_post(lang, board, e.status)
     out += replies.show_pages(lang, e)
     out += replies.reply_to_poster(lang, e.code, text)
     return out

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from meshaid.node.errors import InputError
 from meshaid.node.phone import Intent, parse
 from meshaid.node.phone.when import When, event_time, read_when
+from meshaid.node.services import Node, PostRequest
 from meshaid.node.timeparse import parse_datetime, parse_deadline
 
 CHICAGO = ZoneInfo("America/Chicago")
@@ -138,3 +139,75 @@ def test_reading_any_text_never_raises_and_stays_ahead(text: str) -> None:
     found = event_time(text, NOW)
     assert found is None or found > NOW
     read_when(text, NOW, whole=True)
+
+
+# --- issue 11: the forms people write, in both languages --------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Found: only the weekday and time were used, the date dropped.
+        ("seed swap sat 1/9 10am", at(1, 9, 10, year=2027)),
+        ("trueque sábado 9 de enero a las 10", at(1, 9, 10, year=2027)),
+        ("tools 1/16 9am", at(1, 16, 9, year=2027)),  # was tomorrow 9am
+        ("swap jan 6 2pm", at(1, 6, 14, year=2027)),  # was the next day at 2pm
+        # Found: a range without am/pm gave nothing.
+        ("next sunday 10-2", at(11, 22, 10)),  # crosses noon: starts in the morning
+        ("sat 2-5 at the park", at(11, 21, 14)),
+        ("domingo de 10 a 2", at(11, 22, 10)),
+        ("from 9 to 12 on sunday", at(11, 22, 9)),
+        # dates written every way
+        ("12/12 9am", at(12, 12, 9)),
+        ("dec 6 noon", at(12, 6, 12)),
+        ("6 de diciembre a las 3 de la tarde", at(12, 6, 15)),
+        ("el 6 de dic a las 16:00", at(12, 6, 16)),
+        ("mañana a las 9 de la mañana", at(11, 22, 9)),
+        # the 24 h clock, and minutes after a dot
+        ("domingo a las 14", at(11, 22, 14)),
+        ("sunday 14h30", at(11, 22, 14, 30)),
+        ("sun 8.30am", at(11, 22, 8, 30)),
+    ],
+)
+def test_dates_as_people_write_them(text: str, expected: datetime) -> None:
+    assert event_time(text, NOW) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["sat 2-3 bags each", "bring 2-3 bags sunday", "$5-10 sat", "1-2 cups per family sun"],
+)
+def test_a_count_is_not_a_range_of_hours(text: str) -> None:
+    found = read_when(text, NOW)
+    assert found is not None and found.clock is None
+
+
+def test_a_weekday_that_is_not_the_dates_is_kept_for_the_question() -> None:
+    # 1/10/2027 is a Sunday: the desk asks rather than pick one of the two.
+    found = read_when("swap sat 1/10 10am", NOW)
+    assert found == When(date(2027, 1, 10), time(10, 0), said_weekday=5)
+    assert found.weekday_conflict
+    assert not read_when("swap sat 1/9 10am", NOW).weekday_conflict  # type: ignore[union-attr]
+    assert not read_when("swap sat 10am", NOW).weekday_conflict  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("next sunday 10-2", at(11, 22, 10)),
+        ("sábado 9 de enero a las 10", at(1, 9, 10, year=2027)),
+        ("6 de diciembre 10am", at(12, 6, 10)),
+        ("domingo a las 14", at(11, 22, 14)),
+    ],
+)
+def test_the_cli_when_takes_the_same_forms(text: str, expected: datetime) -> None:
+    assert parse_datetime(text, CHICAGO, "--when", now=NOW) == expected
+
+
+def test_the_cli_when_reads_from_the_nodes_own_clock(node: Node) -> None:
+    # Found: `meshaid post --when "sat 2pm"` read "sat" from the computer's clock, not the
+    # node's (a node whose clock is set for a drill, or a test's clock).
+    view = node.post(PostRequest(kind="trade", text="seed swap", when="sun 2pm"))
+    assert view.when == at(11, 22, 14)  # the fixture's clock: Sat 2026-11-21 9:00
+    view = node.post(PostRequest(kind="trade", text="tool swap", when="next sunday 10-2"))
+    assert view.when == at(11, 22, 10)

@@ -9,7 +9,10 @@ the code and kind letter of a list line), so no template begins or ends with a s
 Placeholders: ``{code}`` an entry code (at most 8 bytes), ``{kind}``, ``{status}`` and
 ``{category}`` the words below, ``{radio}`` a radio id as ``!a1b2c3d4``, ``{title}`` a
 list's title, ``{words}`` a resident's search (at most 40 bytes), ``{age}`` as ``5m``,
-``3h`` or ``2d``, ``{size}``, ``{over}`` and ``{limit}`` byte counts.
+``3h`` or ``2d``, ``{over}`` how many letters a post has too many, ``{limit}`` the most it
+may have, ``{zone}`` a zone name (at most 40 bytes), ``{when}`` a day and time as
+"when" below renders it, ``{date}`` a date as "when.date" renders it, ``{said}`` and
+``{day}`` weekdays as "when.day.*", ``{days}`` a number of days.
 """
 
 MESSAGES: dict[str, str | tuple[str, ...]] = {
@@ -46,6 +49,7 @@ MESSAGES: dict[str, str | tuple[str, ...]] = {
     # A trade with the day and time read from its text, shown as "when" below.
     "posted.when": "Posted {kind} {code} for {when}:",
     "when": "{day} {month}/{dom} {time}",
+    "when.date": "{month}/{dom}",
     "when.day.mon": "Mon",
     "when.day.tue": "Tue",
     "when.day.wed": "Wed",
@@ -58,7 +62,23 @@ MESSAGES: dict[str, str | tuple[str, ...]] = {
         "This radio can't post here yet. Ask the committee to add {radio}. "
         "You can still read: 'list', 'search tarp'."
     ),
-    "too_long": "Your post is {size} bytes, {over} over the {limit} limit. Please shorten it.",
+    "too_long": (
+        "Your post is about {over} letters too long ({limit} at most). Please shorten it."
+    ),
+    # A trade whose day cannot be right: asked about, never guessed. The resident answers
+    # with a day and time, or yes to post it without one.
+    "when.past": (
+        "{when} has passed. Reply with the day and time (e.g. 'sat 2pm'), "
+        "or 'yes' to post it without one."
+    ),
+    "when.far": (
+        "{when} is over {days} days away. Reply with the day and time (e.g. 'sat 2pm'), "
+        "or 'yes' to post it without one."
+    ),
+    "when.weekday": (
+        "{date} is a {day}, not a {said}. Reply with the day and time (e.g. 'sat 2pm'), "
+        "or 'yes' to post it without one."
+    ),
     # -- asking before acting on a guess ------------------------------------------------
     # The node was not sure what the resident meant: it asks before posting, closing or
     # taking down. {as_kind} is one of the four below, {text} the start of the post.
@@ -121,29 +141,41 @@ MESSAGES: dict[str, str | tuple[str, ...]] = {
     "list.title.trade": "Trades",
     "list.title.alert": "Alerts",
     "list.title.board": "Board",
+    # The kind of each entry on a list line, before its text: "4F2K need: water for 3".
+    "line.offer": "offer",
+    "line.need": "need",
+    "line.trade": "trade",
+    "line.alert": "ALERT",
     "list.empty": "{title}: nothing right now. Post one with 'need ...' or 'offer ...'.",
     # The last line of a page with more to come, and of the last page.
     "list.more": "'more' for next",
     "list.end": "Send a code for details.",
     "search.none": "Nothing for '{words}' yet. To ask for it: 'need {words}'",
+    # A question that could also be a post: the search, and the offer to post it.
+    "search.none.post": "Nothing for '{words}' yet. Reply 'yes' to post your message as a need.",
+    "list.end.post": "Not it? 'yes' posts yours as a need.",
     # One entry in full: how old it is, how to ask for the rest, how to answer it.
     "show.age": "{age} ago",
     "show.more": "…'more'",
     "show.answer": "Answer: 'R {code} your message'",
+    "show.zone": "Where: {zone}",
+    "show.when": "When: {when}",
+    "show.until": "Listed until {when}",
     "no_more": "No more pages. Send 'list' to start again.",
     # -- help and trouble ---------------------------------------------------------------
     "help": (
-        "Post: 'offer 2 bags rice', 'need ride to clinic tue', 'trade: seed swap sun 2pm', "
-        "'alert: tree down on Oak'. Read: 'list', 'list food', 'search tarp'. 'more' for more",
-        "A code like 4F2K shows a post; O/N/T/A = offer/need/trade/alert. Answer: 'R 4F2K on "
-        "my way'. Yours met: 'done 4F2K'; take down: 'cancel 4F2K'. Español: 'ayuda'",
+        "Post: 'need ride to clinic tue', 'offer 2 bags rice', 'alert: tree down on Oak'. "
+        "Read: 'list', 'list food', 'search tarp'. Each post has a code like 4F2K: send it "
+        "to see it. 'more' for more",
+        "Answer a post: 'R 4F2K on my way'. Yours met: 'done 4F2K'; take it down: "
+        "'cancel 4F2K'. Trade: 'trade: seed swap sat 12/12 10am'. Español: 'ayuda'",
     ),
     "unknown_input": (
         "Didn't get that. Try 'need ride to clinic tue', 'offer 2 bags rice', 'list' or 'help'. "
         "Danger? 'alert: tree down on Oak'"
     ),
-    # Added, in this language, after the English "unknown_input" for a resident whose
-    # language has no catalogue (never shown while English is the fallback itself).
-    "pointer": "English: 'help'",
+    # For a message in no language the node reads: this, then the same in every other
+    # language, as they fit in one text.
+    "unknown_short": "Didn't get that. Try 'need ride to clinic', 'offer rice', 'list', 'help'.",
     "try_again": "The node is busy and couldn't do that. Please try again in a minute.",
 }

@@ -1,7 +1,7 @@
 """Español: lo que el nodo contesta a quien escribe en español.
 
 Plain data with exactly the keys and placeholders of en.py (see there for what each
-placeholder holds); the Spanish "too_long" leaves out the ``{limit}``.
+placeholder holds).
 """
 
 MESSAGES: dict[str, str | tuple[str, ...]] = {
@@ -36,6 +36,7 @@ MESSAGES: dict[str, str | tuple[str, ...]] = {
     "posted.close.alert": "Pa quitarla manda 'borra {code}'.",
     "posted.when": "Publicamos tu {kind} {code} pa el {when}:",
     "when": "{day} {dom}/{month} {time}",
+    "when.date": "{dom}/{month}",
     "when.day.mon": "lun",
     "when.day.tue": "mar",
     "when.day.wed": "mié",
@@ -48,7 +49,22 @@ MESSAGES: dict[str, str | tuple[str, ...]] = {
         "Este radio aún no puede publicar. Pide al comité que agregue {radio}. "
         "Puedes ver el tablero: 'lista', 'buscar lona'."
     ),
-    "too_long": "Tu mensaje tiene {size} bytes, {over} de más. Acórtalo y mándalo otra vez.",
+    "too_long": (
+        "Tu mensaje se pasa por unas {over} letras (máximo {limit}). Acórtalo y mándalo "
+        "otra vez."
+    ),
+    "when.past": (
+        "{when} ya pasó. Contesta con el día y la hora (p. ej. 'sáb 2pm'), o 'si' pa "
+        "publicarlo sin fecha."
+    ),
+    "when.far": (
+        "{when} es en más de {days} días. Contesta con el día y la hora (p. ej. 'sáb 2pm'), "
+        "o 'si' pa publicarlo sin fecha."
+    ),
+    "when.weekday": (
+        "El {date} es {day}, no {said}. Contesta con el día y la hora (p. ej. 'sáb 2pm'), "
+        "o 'si' pa publicarlo sin fecha."
+    ),
     # -- preguntar antes de actuar sobre una suposición ---------------------------------
     "confirm.kind.offer": "una oferta",
     "confirm.kind.need": "una necesidad",
@@ -102,26 +118,37 @@ MESSAGES: dict[str, str | tuple[str, ...]] = {
     "list.title.trade": "Trueques",
     "list.title.alert": "Alertas",
     "list.title.board": "Tablero",
+    "line.offer": "ofrece",
+    "line.need": "pide",
+    "line.trade": "trueque",
+    "line.alert": "ALERTA",
     "list.empty": "{title}: nada por ahora. Publica con 'necesito ...' u 'ofrezco ...'.",
     "list.more": "'mas' pa seguir",
     "list.end": "Manda un código pa ver más.",
     "search.none": "Nada con '{words}' por ahora. Pa pedirlo: 'necesito {words}'",
+    "search.none.post": (
+        "Nada con '{words}' por ahora. Contesta 'si' pa publicar tu mensaje como necesidad."
+    ),
+    "list.end.post": "¿No es? 'si' publica el tuyo como necesidad.",
     "show.age": "hace {age}",
     "show.more": "…'mas'",
     "show.answer": "Contesta: 'R {code} tu mensaje'",
+    "show.zone": "Dónde: {zone}",
+    "show.when": "Cuándo: {when}",
+    "show.until": "En el tablero hasta {when}",
     "no_more": "No hay más. Manda 'lista' pa empezar otra vez.",
     # -- help and trouble ---------------------------------------------------------------
     "help": (
-        "Publica: 'ofrezco 2 bolsas de arroz', 'necesito raite el martes', 'trueque: semillas "
-        "dom 2pm', 'alerta: árbol caído en Oak'. Ver: 'lista', 'lista comida', 'buscar lona'. "
-        "'mas' pa seguir",
-        "Un código como 4F2K muestra una publicación; O/N/T/A = oferta/necesidad/trueque/"
-        "alerta. Contesta: 'R 4F2K ya voy'. Si se cumplió: 'listo 4F2K'; quitarla: 'borra 4F2K'",
+        "Publica: 'necesito raite el martes', 'ofrezco 2 bolsas de arroz', 'alerta: árbol "
+        "caído en Oak'. Ver: 'lista', 'buscar lona'. Cada una tiene un código (4F2K): "
+        "mándalo pa verla. 'mas' pa seguir",
+        "Contesta: 'R 4F2K ya voy'. Si se cumplió: 'listo 4F2K'; quitarla: 'borra 4F2K'. "
+        "Trueque: 'trueque: semillas sáb 12/12 10am'. English: 'help'",
     ),
     "unknown_input": (
         "No entendí. Prueba 'necesito raite al doctor', 'ofrezco 2 bolsas de arroz', "
         "'lista' o 'ayuda'. ¿Peligro? 'alerta: árbol caído en Oak'"
     ),
-    "pointer": "Español: 'ayuda'",
+    "unknown_short": "No entendí. Prueba 'necesito raite', 'ofrezco arroz', 'lista', 'ayuda'.",
     "try_again": "El nodo está ocupado y no pudo hacerlo. Inténtalo otra vez en un minuto.",
 }
