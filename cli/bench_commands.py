@@ -22,9 +22,10 @@ def commands(file: Path, as_json: bool) -> None:
     post_alert, list, search, show, close, withdraw, help, reply or unknown) and lang
     where known. "more" counts as list. Codes are recognised by their shape alone (no
     board lookup). The report gives the share understood, a table per intent, every
-    miss, and the longest answer the node would send for any line against a small fake
-    board, which must fit one 200-byte text; then whether each goal is met
-    (understood ≥ 90 %, every reply ≤ 200 bytes).
+    miss (a harmful one is acted on unasked: a post, close, withdrawal or message to a
+    poster nobody meant), and the longest answer the node would send for any line
+    against a small fake board, which must fit one 200-byte text; then whether each goal
+    is met (understood ≥ 95 %, no harmful miss, every reply ≤ 200 bytes).
 
     Example:
 

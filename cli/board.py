@@ -7,6 +7,7 @@ import click
 from meshaid.cli import output
 from meshaid.cli.context import CliContext
 from meshaid.cli.errors import reports_errors
+from meshaid.node.errors import InputError
 from meshaid.node.home import NodeHome
 from meshaid.node.services import (
     CATEGORIES,
@@ -19,6 +20,7 @@ from meshaid.node.services import (
 from meshaid.node.store.board import STATUS_FILTERS
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+PAGE_SIZE = 50
 
 
 @click.command()
@@ -35,6 +37,10 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print the re
 @click.option(
     "--timezone", help='Time zone for dates, e.g. "America/Chicago". Default: this machine\'s.'
 )
+@click.option(
+    "--new-neighbourhood", "new_neighbourhood", metavar="NAME",
+    help="Found a neighbourhood with this node as its first node and committee member.",
+)
 @json_option
 @click.pass_obj
 @reports_errors
@@ -44,19 +50,24 @@ def init(
     communities: tuple[str, ...],
     zones: tuple[str, ...],
     timezone: str | None,
+    new_neighbourhood: str | None,
     as_json: bool,
 ) -> None:
     """Set up this node: its key, its board database and meshaid.toml.
 
     Creates the node home with a new Ed25519 key (mode 0600), an empty board and a
     configuration file to edit later. Run again on an existing home, it completes
-    whatever is missing and never replaces the key or the configuration.
+    whatever is missing and never replaces the key or the configuration. With
+    --new-neighbourhood it also founds a neighbourhood: the roster's first version, signed
+    by this node, and the first key that seals the neighbourhood's gossip. A node that
+    joins an existing neighbourhood runs `meshaid init`, then `meshaid join INVITE`.
 
     Example:
 
     \b
         meshaid init --name "north porch" --community "Magnolia Flats" \\
-            --zone "north block" --zone "Elm & 5th" --timezone America/Chicago
+            --zone "north block" --zone "Elm & 5th" --timezone America/Chicago \\
+            --new-neighbourhood "Magnolia Flats"
     """
     result = init_node(
         obj.home_dir,
@@ -68,13 +79,25 @@ def init(
         new_key=obj.new_key,
         busy_timeout_ms=obj.busy_timeout_ms,
     )
+    founded = None
+    if new_neighbourhood is not None:
+        from meshaid.node.membership import commands  # only when founding one
+
+        with obj.open_node() as node:
+            founded = commands.found(node, new_neighbourhood).roster
     if as_json:
-        click.echo(output.to_json(result.to_json()))
+        data = result.to_json()
+        if founded is not None:
+            data["neighbourhood"] = {"name": founded.name, "id": founded.neighbourhood.hex()}
+        click.echo(output.to_json(data))
         return
     home = NodeHome(result.home)
     click.echo(
         output.init_report(result, str(home.key_file), str(home.db_file), str(home.config_file))
     )
+    if founded is not None:
+        click.echo(f"founded neighbourhood {founded.name!r} ({founded.neighbourhood.hex()}); "
+                   "add nodes with `meshaid members add-node KEY --name NAME`")
 
 
 @click.command()
@@ -153,8 +176,20 @@ def post(
     show_default=True,
     help="active: open or matched, not expired. expired: ran out while still open.",
 )
-@click.option("--search", help="Only entries whose text or zone contains this (any case).")
+@click.option(
+    "--search",
+    help="Only entries whose text or zone contains this (any case, accents or not).",
+)
 @click.option("--since", help='Only entries posted on or after this date, e.g. "2026-11-20".')
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    default=PAGE_SIZE,
+    show_default=True,
+    help="Entries to a page.",
+)
+@click.option("--page", type=click.IntRange(min=1), default=1, help="Which page, from 1.")
+@click.option("--all", "show_all", is_flag=True, help="Every matching entry, not one page.")
 @json_option
 @click.pass_obj
 @reports_errors
@@ -166,20 +201,27 @@ def board_command(
     status: str,
     search: str | None,
     since: str | None,
+    limit: int,
+    page: int,
+    show_all: bool,
     as_json: bool,
 ) -> None:
-    """List the board, newest first.
+    """List the board, newest first, a page at a time.
 
     Codes are the shortest prefix that tells an entry apart (at least 4 characters).
-    Dates are local time in the configured time zone.
+    Dates are local time in the configured time zone. A board with more matches than a
+    page says how many there are and how to see the next page.
 
     Example:
 
     \b
         meshaid board --kind need --status active
         meshaid board --status expired --since 2026-11-01 --json
-        meshaid board --search insulin
+        meshaid board --search ninos --page 2
+        meshaid board --all --json > board.json
     """
+    if show_all and page != 1:
+        raise click.UsageError("give --all or --page, not both")
     query = BoardQuery(
         kinds=kinds,
         categories=categories,
@@ -189,11 +231,27 @@ def board_command(
         since=since,
     )
     with obj.open_node() as node:
-        entries = node.board(query)
+        if show_all and as_json:
+            # Written as it is read: a whole large board never sits in memory.
+            for chunk in output.json_list(e.to_json() for e in node.iter_board(query)):
+                click.echo(chunk, nl=False)
+            click.echo()
+            return
+        result = node.board_page(query, limit=None if show_all else limit, page=page)
+    if not result.entries and result.total:
+        pages = -(-result.total // limit)
+        raise InputError(
+            f"page {page} is past the end: {result.total} entries match, "
+            f"{pages} page{'s' if pages > 1 else ''} of {limit}"
+        )
     if as_json:
-        click.echo(output.to_json([e.to_json() for e in entries]))
+        click.echo(output.to_json([e.to_json() for e in result.entries]))
+        if result.more:
+            click.echo(output.more_note(result, page), err=True)
     else:
-        click.echo(output.board_table(entries))
+        click.echo(output.board_table(result.entries))
+        if result.more:
+            click.echo(output.more_note(result, page))
 
 
 @click.command()

@@ -1,19 +1,76 @@
-"""The meshaid command line: the root group, and where commands are registered."""
+"""The meshaid command line: the root group, and where commands are registered.
+
+A committee member types a command during an outage and waits for it, so a command
+imports only what it needs: the board commands (init, post, board, show, close) are
+loaded with the group, every other command only when it is run or its own help is asked
+for. ``meshaid --help`` lists those from ``LAZY_COMMANDS`` without importing them (a test
+checks that each entry's summary is its command's own). The meshtastic library, the
+simulator and the daemon are thus never loaded by ``meshaid board``.
+"""
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 from typing import Any
 
 import click
 
 from meshaid.cli import board
-from meshaid.cli.bench import bench
 from meshaid.cli.context import CliContext
-from meshaid.cli.demo import demo
 from meshaid.cli.errors import library_errors
-from meshaid.cli.run import run, status
-from meshaid.cli.sim import sim
+
+# name: (module, attribute, the first paragraph of the command's help, on one line).
+LAZY_COMMANDS: dict[str, tuple[str, str, str]] = {
+    "bench": ("meshaid.cli.bench", "bench", "Measure meshaid's on-air formats on sample data."),
+    "committee": (
+        "meshaid.cli.members",
+        "committee",
+        "The committee: the nodes whose signatures change the roster.",
+    ),
+    "join": (
+        "meshaid.cli.members",
+        "join",
+        "Join a neighbourhood with an invite made for this node.",
+    ),
+    "key": (
+        "meshaid.cli.members",
+        "key",
+        "Print this node's public key, to give to a committee member.",
+    ),
+    "members": (
+        "meshaid.cli.members",
+        "members",
+        "The nodes and residents' radios on the roster.",
+    ),
+    "roster": (
+        "meshaid.cli.members",
+        "roster",
+        "The roster's versions, and changes waiting for signatures.",
+    ),
+    "demo": (
+        "meshaid.cli.demo",
+        "demo",
+        "Run a neighbourhood of four node daemons on simulated radios for half a minute.",
+    ),
+    "run": (
+        "meshaid.cli.run",
+        "run",
+        "Run the node daemon: gossip the board over the radio until stopped.",
+    ),
+    "sim": (
+        "meshaid.cli.sim",
+        "sim",
+        "Simulate the board on a LoRa mesh and compare the sync engine with two baselines: "
+        "(a) naive flooding, each post sent once and relayed by the mesh, and (b) periodic "
+        "rebroadcast of everything a node holds.",
+    ),
+    "status": (
+        "meshaid.cli.run",
+        "status",
+        "Show the daemon's radio, neighbours, airtime and the board store.",
+    ),
+}
 
 
 class MeshaidGroup(click.Group):
@@ -21,12 +78,43 @@ class MeshaidGroup(click.Group):
 
     Commands report their own errors (``meshaid.cli.errors.reports_errors``), so that they
     also do when invoked without this group; this catches, in the same way, whatever
-    escapes a command that does not.
+    escapes a command that does not. Commands in ``lazy`` are imported when first asked
+    for by name.
     """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy: dict[str, tuple[str, str, str]] = {}
 
     def invoke(self, ctx: click.Context) -> Any:
         with library_errors():
             return super().invoke(ctx)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in self.lazy:
+            module, attribute, _summary = self.lazy[cmd_name]
+            command = getattr(importlib.import_module(module), attribute)
+            assert isinstance(command, click.Command)
+            self.add_command(command, cmd_name)
+        return self.commands.get(cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # The list of commands, with each lazy one's summary from the table: its help is
+        # shortened exactly as click shortens the command's own first paragraph.
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.commands.get(name)
+            if command is None:
+                command = click.Command(name, help=self.lazy[name][2])
+            if not command.hidden:
+                rows.append((name, command))
+        if rows:
+            limit = formatter.width - 6 - max(len(name) for name, _ in rows)
+            with formatter.section("Commands"):
+                formatter.write_dl([(name, cmd.get_short_help_str(limit)) for name, cmd in rows])
 
 
 @click.group(cls=MeshaidGroup)
@@ -58,11 +146,8 @@ def cli(ctx: click.Context, home: Path | None) -> None:
 for command in board.COMMANDS:
     cli.add_command(command)
 
-cli.add_command(bench)
-cli.add_command(demo)
-cli.add_command(sim)
-cli.add_command(run)
-cli.add_command(status)
+assert isinstance(cli, MeshaidGroup)
+cli.lazy.update(LAZY_COMMANDS)
 
 
 def main() -> None:

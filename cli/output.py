@@ -3,17 +3,37 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from meshaid.node.store.views import EntryView, InitResult
+from meshaid.node.store.views import BoardPage, EntryView, InitResult
 
 TEXT_WIDTH = 48
 
 
 def to_json(value: Any) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False)
+
+
+def json_list(items: Iterable[Any]) -> Iterator[str]:
+    """``to_json(list(items))`` in pieces, one item at a time (no newline at the end)."""
+    first = True
+    for item in items:
+        body = json.dumps(item, indent=2, ensure_ascii=False).replace("\n", "\n  ")
+        yield ("[\n  " if first else ",\n  ") + body
+        first = False
+    yield "[]" if first else "\n]"
+
+
+def more_note(result: BoardPage, page: int) -> str:
+    """What a page of a longer listing says after it."""
+    first = result.offset + 1
+    last = result.offset + len(result.entries)
+    return (
+        f"Showing {first}-{last} of {result.total} entries; --page {page + 1} for the next "
+        f"{result.limit}, --all for every one."
+    )
 
 
 def short_time(value: datetime) -> str:

@@ -12,7 +12,6 @@ from meshaid.cli import output
 from meshaid.cli.context import CliContext
 from meshaid.cli.errors import library_errors
 from meshaid.node.daemon.control import ControlError, DaemonNotRunning, request, socket_path
-from meshaid.node.daemon.service import run_node
 from meshaid.node.daemon.status import summary_rows
 
 LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"  # the journal adds the time itself
@@ -47,6 +46,10 @@ def run(
         raise click.UsageError("give --port or --host, not both")
     logging.basicConfig(level=logging.DEBUG if debug else logging.INFO, format=LOG_FORMAT)
     logging.getLogger("alembic").setLevel(logging.WARNING)  # "Context impl SQLiteImpl" noise
+    # The daemon (its desk, the radio) is imported only to run it: `meshaid status`, in
+    # this module too, must not pay for it.
+    from meshaid.node.daemon.service import run_node
+
     with library_errors():
         run_node(obj.home_dir, port=port, host=host, config_path=config_path)
 

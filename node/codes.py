@@ -19,13 +19,20 @@ ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 CODE_LENGTH = 13  # 65 bits
 SHORT_LENGTH = 4
 _TYPOS = str.maketrans({"O": "0", "I": "1", "L": "1"})
+# Every two characters of the alphabet, indexed by their 10 bits: a board of 100,000
+# entries computes a code for each, so this is a hot path.
+_PAIRS = tuple(a + b for a in ALPHABET for b in ALPHABET)
 
 
 def entry_code(eid: EntryId) -> str:
-    """The full code of an entry."""
+    """The full code of an entry: the first 65 bits of the digest, 5 bits a character, most
+    significant first (one character, then six pairs)."""
     digest = hashlib.sha256(eid.origin.to_bytes(4, "big") + eid.seq.to_bytes(4, "big")).digest()
     bits = int.from_bytes(digest[:9], "big") >> (72 - 5 * CODE_LENGTH)
-    return "".join(ALPHABET[(bits >> (5 * (CODE_LENGTH - 1 - i))) & 31] for i in range(CODE_LENGTH))
+    pairs = _PAIRS
+    return (ALPHABET[bits >> 60] + pairs[(bits >> 50) & 1023] + pairs[(bits >> 40) & 1023]
+            + pairs[(bits >> 30) & 1023] + pairs[(bits >> 20) & 1023]
+            + pairs[(bits >> 10) & 1023] + pairs[bits & 1023])
 
 
 def normalise(given: str) -> str:
@@ -54,15 +61,23 @@ def _common_prefix(a: str, b: str) -> int:
     return n
 
 
+def shown_code(code: str, before: str | None, after: str | None) -> str:
+    """How ``code`` is shown, given its neighbours in the sorted list of all codes (None at
+    either end): the shortest prefix, at least 4 long, that neither of them starts with;
+    no code further away can share a longer prefix with it."""
+    shared = 0
+    if before is not None:
+        shared = _common_prefix(code, before)
+    if after is not None:
+        shared = max(shared, _common_prefix(code, after))
+    return code[: max(SHORT_LENGTH, shared + 1)]
+
+
 def display_codes(codes: Iterable[str]) -> dict[str, str]:
     """For each full code, the shortest prefix (at least 4) that no other code starts with."""
     ordered = sorted(set(codes))
-    shown: dict[str, str] = {}
-    for i, code in enumerate(ordered):
-        shared = 0
-        if i > 0:
-            shared = _common_prefix(code, ordered[i - 1])
-        if i + 1 < len(ordered):
-            shared = max(shared, _common_prefix(code, ordered[i + 1]))
-        shown[code] = code[: max(SHORT_LENGTH, shared + 1)]
-    return shown
+    last = len(ordered) - 1
+    return {
+        code: shown_code(code, ordered[i - 1] if i else None, ordered[i + 1] if i < last else None)
+        for i, code in enumerate(ordered)
+    }

@@ -19,8 +19,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-import platformdirs
-
 from meshaid.node.config import CONFIG_FILE
 
 SERVICE_HOME = Path("/var/lib/meshaid")
@@ -44,6 +42,8 @@ def default_home(environ: Mapping[str, str] | None = None) -> Path:
         return Path(env["MESHAID_HOME"]).expanduser()
     if env.get("MESHAID_SERVICE") == "1" or _user_name() == SERVICE_USER:
         return SERVICE_HOME
+    import platformdirs  # only here: it costs start-up time every other case can skip
+
     return Path(platformdirs.user_data_dir("meshaid"))
 
 

@@ -3,6 +3,10 @@
 The CLI and the daemon share these. Arguments are what a person typed (names, codes,
 dates as text); results are the plain dataclasses of meshaid.node.store.views; every problem
 is a NodeError whose message is one line fit to show as is.
+
+Listings are read in one snapshot of the store: the page of rows, how many match in all,
+and the shown codes of just those rows (see meshaid.node.store.reading), so a page of a
+100,000-entry board costs about what a page of a small one does.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import IntEnum
@@ -32,11 +36,17 @@ from meshaid.node.errors import (
 )
 from meshaid.node.home import HOME_MODE, NodeHome
 from meshaid.node.keys import KeyFactory, generate_key, load_key, write_new_key
-from meshaid.node.store.board import OPEN_STATUSES, STATUS_FILTERS, BoardStore, EntryFilter
+from meshaid.node.store import reading
+from meshaid.node.store.board import (
+    OPEN_STATUSES,
+    STATUS_FILTERS,
+    BoardStore,
+    Entry,
+    EntryFilter,
+)
 from meshaid.node.store.database import DEFAULT_BUSY_TIMEOUT_MS
-from meshaid.node.store.models import EntryRow
-from meshaid.node.store.views import EntryView, InitResult
-from meshaid.node.timeparse import parse_datetime, parse_deadline
+from meshaid.node.store.search import fold
+from meshaid.node.store.views import BoardPage, EntryView, InitResult
 from meshaid.protocol import timebase
 from meshaid.protocol.errors import UsageError
 from meshaid.protocol.record import (
@@ -240,13 +250,20 @@ class Node:
         community = self.config.community_number(req.community)
         zone_id, zone_name = self.config.zone_of(req.zone)
         tz = self.config.tz
+        # timeparse is imported where a date is given: reading every form of date that
+        # residents use costs start-up time that other commands need not pay.
         when = 0
         if req.when is not None:
+            from meshaid.node.timeparse import parse_datetime
+
             if kind != Kind.TRADE:
                 raise InputError("--when is only for trades")
-            when = timebase.to_minutes(parse_datetime(req.when, tz, "--when").timestamp())
+            at = parse_datetime(req.when, tz, "--when", now=self._local(self.store.now_minute()))
+            when = timebase.to_minutes(at.timestamp())
         expires: int | None = None
         if req.expires is not None:
+            from meshaid.node.timeparse import parse_deadline
+
             start = self._local(self.store.now_minute())
             deadline = parse_deadline(req.expires, start, tz, "--expires")
             expires = timebase.to_minutes(deadline.timestamp())
@@ -290,19 +307,49 @@ class Node:
     # -- read ---------------------------------------------------------------------------
 
     def board(self, query: BoardQuery) -> list[EntryView]:
-        """Entries matching ``query``, newest first."""
+        """Every entry matching ``query``, newest first."""
+        return self.board_page(query, limit=None).entries
+
+    def board_page(self, query: BoardQuery, limit: int | None = 50, page: int = 1) -> BoardPage:
+        """Page ``page`` (from 1) of the entries matching ``query``, newest first, ``limit``
+        to a page (None: all of them), with how many match in all."""
+        if limit is not None and limit < 1:
+            raise InputError(f"a page holds at least one entry, not {limit}")
+        if page < 1:
+            raise InputError(f"pages are numbered from 1, not {page}")
+        flt = self._filter(query)
+        offset = 0 if limit is None else (page - 1) * limit
+        with self.store.reading():
+            now = self.store.now_minute()
+            total = None if limit is None else self.store.count(flt, now)
+            rows = self.store.entries(flt, now, limit, offset, matching=total)
+            views = self._views(rows, now)
+        return BoardPage(views, len(rows) if total is None else total, offset, limit)
+
+    def iter_board(self, query: BoardQuery) -> Iterator[EntryView]:
+        """Every entry matching ``query``, newest first, read a few hundred at a time, so
+        that listing a whole large board does not hold all of it in memory."""
+        flt = self._filter(query)
+        with self.store.reading() as conn:
+            now = self.store.now_minute()
+            for rows in reading.iter_entries(conn, flt, now):
+                yield from self._views(rows, now)
+
+    def _filter(self, query: BoardQuery) -> EntryFilter:
         if query.status not in STATUS_FILTERS:
             raise InputError(f"unknown status {query.status!r}; valid: {', '.join(STATUS_FILTERS)}")
         search = (query.search or "").strip()
         zone_ids: tuple[int, ...] = ()
-        if search:
-            needle = search.casefold()
-            zone_ids = tuple(n for n, z in self.config.zones.items() if needle in z.casefold())
+        needle = fold(search)
+        if needle:
+            zone_ids = tuple(n for n, z in self.config.zones.items() if needle in fold(z))
         since = None
         if query.since is not None:
+            from meshaid.node.timeparse import parse_datetime
+
             since_dt = parse_datetime(query.since, self.config.tz, "--since")
             since = timebase.to_minutes(since_dt.timestamp())
-        flt = EntryFilter(
+        return EntryFilter(
             status=query.status,
             kinds=tuple(int(_choose(Kind, k, "kind")) for k in query.kinds),
             categories=tuple(int(_choose(Category, c, "category")) for c in query.categories),
@@ -311,9 +358,9 @@ class Node:
             search_zone_ids=zone_ids,
             since=since,
         )
-        now = self.store.now_minute()
-        rows = self.store.entries(flt, now)
-        shown = codes.display_codes(self.store.all_codes())
+
+    def _views(self, rows: Sequence[Entry], now: int) -> list[EntryView]:
+        shown = self.store.shown_codes({row.code for row in rows})
         return [self._view(row, shown, now) for row in rows]
 
     def show(self, code: str) -> EntryView:
@@ -356,12 +403,13 @@ class Node:
 
     # -- helpers ------------------------------------------------------------------------
 
-    def _resolve(self, given: str) -> tuple[EntryRow, dict[str, str]]:
+    def _resolve(self, given: str) -> tuple[Entry, dict[str, str]]:
         prefix = codes.normalise(given)
-        rows = self.store.find_by_code(prefix)
-        if not rows:
-            raise UnknownCodeError(f"no entry has code {prefix}")
-        shown = codes.display_codes(self.store.all_codes())
+        with self.store.reading():
+            rows = self.store.find_by_code(prefix)
+            if not rows:
+                raise UnknownCodeError(f"no entry has code {prefix}")
+            shown = self.store.shown_codes([r.code for r in rows])
         if len(rows) > 1:
             listed = "; ".join(
                 f"{shown[r.code]} ({Kind(r.kind).name.lower()}: {_snippet(r.text)})" for r in rows
@@ -372,16 +420,16 @@ class Node:
         return rows[0], shown
 
     def _view_of(self, eid: EntryId) -> EntryView:
-        row = self.store.entry(eid)
-        if row is None:  # only if an equivocation of our own origin removed it
-            raise UnknownCodeError(f"entry {eid.origin:08x}/{eid.seq} is not on the board")
-        shown = codes.display_codes(self.store.all_codes())
-        return self._view(row, shown, self.store.now_minute())
+        with self.store.reading():
+            row = self.store.entry(eid)
+            if row is None:  # only if an equivocation of our own origin removed it
+                raise UnknownCodeError(f"entry {eid.origin:08x}/{eid.seq} is not on the board")
+            return self._views([row], self.store.now_minute())[0]
 
     def _local(self, minute: int) -> datetime:
         return datetime.fromtimestamp(timebase.from_minutes(minute), self.config.tz)
 
-    def _view(self, row: EntryRow, shown: Mapping[str, str], now: int) -> EntryView:
+    def _view(self, row: Entry, shown: Mapping[str, str], now: int) -> EntryView:
         status = Status(row.status).name.lower()
         if row.status in OPEN_STATUSES and row.expires <= now:
             status = "expired"

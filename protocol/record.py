@@ -9,16 +9,19 @@ Nodes keep and relay the exact signed bytes; fields a node does not know survive
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
 from enum import IntEnum
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
-from google.protobuf.message import DecodeError as _PbDecodeError
 from nacl.exceptions import BadSignatureError
 from nacl.signing import SigningKey, VerifyKey
 
-from meshaid.protocol import board_pb2, textpack
+from meshaid.protocol import textpack
 from meshaid.protocol.errors import DecodeError, SignatureError, UsageError
+
+if TYPE_CHECKING:
+    from meshaid.protocol import board_pb2
 
 WIRE_VERSION = 1
 SIGNATURE_BYTES = 64
@@ -69,9 +72,36 @@ class Status(IntEnum):
     WITHDRAWN = 3
 
 
-def _enum_or(enum: type[IntEnum], value: int, fallback: IntEnum) -> int:
-    """A value from a newer node's enum that this node does not know reads as ``fallback``."""
-    return value if value in enum._value2member_map_ else int(fallback)
+_PROTOBUF: tuple[type[board_pb2.Record], type[Exception]] | None = None
+
+
+def _protobuf() -> tuple[type[board_pb2.Record], type[Exception]]:
+    """board_pb2.Record and protobuf's DecodeError, imported on first use: a command that
+    only reads the board never encodes or decodes a record, and protobuf costs start-up
+    time."""
+    global _PROTOBUF
+    if _PROTOBUF is None:
+        from google.protobuf.message import DecodeError as protobuf_error
+
+        from meshaid.protocol import board_pb2
+
+        _PROTOBUF = (board_pb2.Record, protobuf_error)
+    return _PROTOBUF
+
+
+E = TypeVar("E", bound=IntEnum)
+
+
+def _members(enum: type[E]) -> dict[int, E]:
+    return {int(member): member for member in enum}
+
+
+# A value from a newer node's enum that this node does not know reads as a fallback
+# (RecordBody.from_message): dict lookups, as decoding a whole store is a hot loop.
+_KINDS = _members(Kind)
+_CATEGORIES = _members(Category)
+_URGENCIES = _members(Urgency)
+_STATUSES = _members(Status)
 
 
 class RecordId(NamedTuple):
@@ -95,9 +125,22 @@ def origin_id(public_key: bytes) -> int:
     return int.from_bytes(hashlib.sha256(public_key).digest()[:4], "big")
 
 
-@dataclass(frozen=True)
-class RecordBody:
-    """What a record says, before signing. Times are on-air minutes (see timebase)."""
+class _Ids:
+    """Slots for a body's ids, made on first use and then shared by everyone who asks
+    (the sync engine keys several tables by them)."""
+
+    __slots__ = ("_entry_id", "_record_id")
+    _entry_id: EntryId
+    _record_id: RecordId
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class RecordBody(_Ids):
+    """What a record says, before signing. Times are on-air minutes (see timebase).
+
+    Equal bodies say the same thing, whichever way they were decoded (see
+    ``decode_stored``).
+    """
 
     origin: int
     seq: int
@@ -126,12 +169,32 @@ class RecordBody:
 
     @property
     def record_id(self) -> RecordId:
-        return RecordId(self.origin, self.seq)
+        try:
+            return self._record_id
+        except AttributeError:
+            rid = RecordId(self.origin, self.seq)
+            object.__setattr__(self, "_record_id", rid)
+            return rid
 
     @property
     def entry_id(self) -> EntryId:
-        owner = self.entry_origin or self.origin
-        return EntryId(owner, self.entry_seq or self.seq)
+        try:
+            return self._entry_id
+        except AttributeError:
+            eid = EntryId(self.entry_origin or self.origin, self.entry_seq or self.seq)
+            object.__setattr__(self, "_entry_id", eid)
+            return eid
+
+    def _values(self) -> tuple[object, ...]:
+        return tuple(getattr(self, name) for name in _BODY_FIELDS)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, RecordBody):
+            return NotImplemented
+        return self._values() == other._values()
+
+    def __hash__(self) -> int:
+        return hash(self._values())
 
     def check(self) -> None:
         """Raise UsageError when the body cannot be put on air."""
@@ -157,7 +220,8 @@ class RecordBody:
                 raise UsageError(f"{name} is out of range")
 
     def to_message(self) -> board_pb2.Record:
-        msg = board_pb2.Record(
+        record_message, _error = _protobuf()
+        msg = record_message(
             origin=self.origin,
             seq=self.seq,
             entry_seq=self.entry_seq,
@@ -192,25 +256,117 @@ class RecordBody:
             seq=msg.seq,
             entry_seq=msg.entry_seq,
             version=msg.version,
-            kind=Kind(_enum_or(Kind, msg.kind, Kind.OFFER)),
-            category=Category(_enum_or(Category, msg.category, Category.OTHER)),
+            kind=_KINDS.get(msg.kind, Kind.OFFER),
+            category=_CATEGORIES.get(msg.category, Category.OTHER),
             community=msg.community,
             zone_id=msg.zone_id,
             zone_name=msg.zone_name,
             text=textpack.unpack(msg.packed_text),
             created=msg.created,
             lifetime=msg.lifetime,
-            urgency=Urgency(_enum_or(Urgency, msg.urgency, Urgency.NORMAL)),
+            urgency=_URGENCIES.get(msg.urgency, Urgency.NORMAL),
             when=msg.when,
-            status=Status(_enum_or(Status, msg.status, Status.OPEN)),
+            status=_STATUSES.get(msg.status, Status.OPEN),
             ref=ref,
             entry_origin=msg.entry_origin,
             control=msg.control,
         )
 
 
-@dataclass(frozen=True)
-class SignedRecord:
+_BODY_FIELDS = tuple(f.name for f in fields(RecordBody))
+
+
+class _StoredBody(RecordBody):
+    """A body decoded from this node's own store, whose text is unpacked on first use.
+
+    Everything else is read at once; the sync engine never looks at texts, and unpacking
+    them is most of the cost of decoding a record. It keeps a reference to the record's
+    bytes (no copy) to find the packed text in when it is read.
+    """
+
+    __slots__ = ("_raw",)
+    _raw: bytes
+
+    @classmethod
+    def of(cls, msg: board_pb2.Record, raw: bytes) -> _StoredBody:
+        ref = None
+        if msg.ref_seq:
+            ref = EntryId(msg.ref_origin or msg.origin, msg.ref_seq)
+        origin = _ORIGINS.setdefault(msg.origin, msg.origin)
+        seq = msg.seq
+        entry_origin = msg.entry_origin
+        entry_seq = msg.entry_seq
+        owner = _ORIGINS.setdefault(entry_origin, entry_origin) if entry_origin else origin
+        body = object.__new__(cls)
+        (origin_, seq_, kind, category, created, entry_seq_, version, community, zone_id,
+         zone_name, lifetime, urgency, when, status, ref_, entry_origin_, control, raw_,
+         record_id, entry_id) = _STORED_SLOTS
+        origin_(body, origin)
+        seq_(body, seq)
+        kind(body, _KINDS.get(msg.kind, Kind.OFFER))
+        category(body, _CATEGORIES.get(msg.category, Category.OTHER))
+        created(body, msg.created)
+        entry_seq_(body, entry_seq)
+        version(body, msg.version)
+        community(body, msg.community)
+        zone_id(body, msg.zone_id)
+        zone_name(body, msg.zone_name)
+        lifetime(body, msg.lifetime)
+        urgency(body, _URGENCIES.get(msg.urgency, Urgency.NORMAL))
+        when(body, msg.when)
+        status(body, _STATUSES.get(msg.status, Status.OPEN))
+        ref_(body, ref)
+        entry_origin_(body, entry_origin)
+        control(body, msg.control)
+        raw_(body, raw)
+        # tuple.__new__ directly: a NamedTuple's own __new__ is Python code.
+        record_id(body, tuple.__new__(RecordId, (origin, seq)))
+        entry_id(body, tuple.__new__(EntryId, (owner, entry_seq or seq)))
+        return body
+
+    def __getattr__(self, name: str) -> object:
+        # Only called for a slot not set yet: the text, before anyone read it.
+        if name != "text":
+            raise AttributeError(name)
+        record_message, _error = _protobuf()
+        msg = record_message()
+        msg.ParseFromString(self._raw[1:-SIGNATURE_BYTES])
+        text = textpack.unpack(msg.packed_text)
+        object.__setattr__(self, "text", text)
+        return text
+
+
+def _slot_setter(cls: type, name: str) -> Callable[[object, object], None]:
+    """What sets the slot ``name`` of a ``cls`` instance, frozen or not."""
+    setter: Callable[[object, object], None] = getattr(cls, name).__set__
+    return setter
+
+
+# Setting each slot of a stored body through its descriptor: decoding a whole store is
+# a hot loop. Origins are few, and shared by all of their records.
+_STORED_SLOTS = tuple(
+    _slot_setter(_StoredBody, name)
+    for name in ("origin", "seq", "kind", "category", "created", "entry_seq", "version",
+                 "community", "zone_id", "zone_name", "lifetime", "urgency", "when", "status",
+                 "ref", "entry_origin", "control", "_raw", "_record_id", "_entry_id")
+)
+_ORIGINS: dict[int, int] = {}
+
+
+class _Checked:
+    """Slots for what a record remembers about itself: its digest, once computed; the
+    key that verified it, so that a second check with that key costs nothing (the sync
+    engine verifies what it hears, then the store would again); and whether this module
+    made the body and the bytes from one another."""
+
+    __slots__ = ("_digest", "_matches_raw", "_verified_by")
+    _digest: bytes
+    _matches_raw: bool
+    _verified_by: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class SignedRecord(_Checked):
     """A record's exact bytes as signed, with its decoded body alongside."""
 
     raw: bytes
@@ -235,16 +391,42 @@ class SignedRecord:
     @property
     def digest(self) -> bytes:
         """SHA-256 of the exact bytes: tells two records with the same id apart."""
-        return hashlib.sha256(self.raw).digest()
+        try:
+            return self._digest
+        except AttributeError:
+            digest = hashlib.sha256(self.raw).digest()
+            object.__setattr__(self, "_digest", digest)
+            return digest
+
+    @property
+    def matches_raw(self) -> bool:
+        """True when ``sign``, ``decode`` or ``decode_stored`` made this record, so the body
+        is what the bytes say; False for one put together by hand, whose body may not be."""
+        try:
+            return self._matches_raw
+        except AttributeError:
+            return False
+
+    @property
+    def verified_by(self) -> bytes | None:
+        """The public key that ``verify`` last accepted for this record, if any."""
+        try:
+            return self._verified_by
+        except AttributeError:
+            return None
 
     def verify(self, public_key: bytes) -> None:
         """Raise SignatureError unless ``public_key`` signed these bytes and owns the origin."""
+        public_key = bytes(public_key)
+        if self.verified_by == public_key:
+            return
         if origin_id(public_key) != self.body.origin:
             raise SignatureError("the key does not belong to the record's origin")
         try:
             VerifyKey(public_key).verify(SIGN_DOMAIN + self.signed_part, self.signature)
         except BadSignatureError as exc:
             raise SignatureError("bad signature") from exc
+        object.__setattr__(self, "_verified_by", public_key)
 
 
 def sign(body: RecordBody, key: SigningKey) -> SignedRecord:
@@ -257,7 +439,21 @@ def sign(body: RecordBody, key: SigningKey) -> SignedRecord:
     raw = signed_part + signature
     if len(raw) > MAX_RECORD_BYTES:
         raise UsageError(f"record is {len(raw)} bytes, over {MAX_RECORD_BYTES}")
-    return SignedRecord(raw=raw, body=body)
+    return _made(raw, body)
+
+
+def _made(raw: bytes, body: RecordBody) -> SignedRecord:
+    """A record whose body and bytes this module made from one another."""
+    rec = object.__new__(SignedRecord)
+    _RECORD_RAW(rec, raw)
+    _RECORD_BODY(rec, body)
+    _RECORD_MATCHES(rec, True)
+    return rec
+
+
+_RECORD_RAW, _RECORD_BODY, _RECORD_MATCHES = (
+    _slot_setter(SignedRecord, name) for name in ("raw", "body", "_matches_raw")
+)
 
 
 def decode(raw: bytes) -> SignedRecord:
@@ -272,10 +468,11 @@ def decode(raw: bytes) -> SignedRecord:
     if raw[0] != WIRE_VERSION:
         raise DecodeError(f"unknown record version {raw[0]}")
     body_bytes = raw[1:-SIGNATURE_BYTES]
-    msg = board_pb2.Record()
+    record_message, protobuf_error = _protobuf()
+    msg = record_message()
     try:
         msg.ParseFromString(body_bytes)
-    except _PbDecodeError as exc:
+    except protobuf_error as exc:
         raise DecodeError("record body is not valid protobuf") from exc
     # One content, one encoding: a re-encoded body must give the same bytes, so nobody
     # can make a second valid-looking variant of a record (unknown fields from newer
@@ -293,4 +490,22 @@ def decode(raw: bytes) -> SignedRecord:
         raise DecodeError("record text over the limit")
     if body.control and (body.entry_seq or body.text or body.entry_origin):
         raise DecodeError("control record with entry fields")
-    return SignedRecord(raw=raw, body=body)
+    return _made(raw, body)
+
+
+def decode_stored(raw: bytes) -> SignedRecord:
+    """Parse a record that ``decode`` accepted before, as a node's own store holds them.
+
+    The checks ``decode`` made when the record arrived are not made again, and the text
+    stays packed until it is read: loading a whole store costs a protobuf parse a record.
+    Raises DecodeError if the bytes do not even parse (a damaged database file); a text
+    damaged on disk raises DecodeError when it is read.
+    """
+    record_message, protobuf_error = _protobuf()
+    msg = record_message()
+    raw = bytes(raw)
+    try:
+        msg.ParseFromString(raw[1:-SIGNATURE_BYTES])
+    except protobuf_error as exc:
+        raise DecodeError("stored record body is not valid protobuf") from exc
+    return _made(raw, _StoredBody.of(msg, raw))

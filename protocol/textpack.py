@@ -22,8 +22,10 @@ held-out test corpus (120 posts), with the final seed:
   this model, contexts of up to 4 bytes        0.40 / 0.37
   contexts of up to 5 bytes                    0.40 / 0.37, but the build is 40 % slower
   escape weight 0.5x, 1.5x or 2x of method C   worse on both
-Building the model at import takes about 0.1 s; packing and unpacking all 240 dev posts
-about 0.25 s (one CPU of a small VM).
+The model is built on first use, not at import: a command that only reads the board
+never packs a text. Building it then counts the seed (about 0.05 s); each context's
+coding table is made the first time a text needs it. Packing and unpacking all 240 dev
+posts takes about 0.25 s (one CPU of a small VM).
 
 The arithmetic code is exact: the interval is kept as Python integers over the product
 of all the totals used, so there is no rounding loss and no renormalisation to get
@@ -38,11 +40,11 @@ what catches that.
 from __future__ import annotations
 
 import hashlib
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from importlib import resources
 from itertools import accumulate
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from meshaid.protocol.errors import DecodeError, UsageError
 
@@ -71,7 +73,44 @@ class _Context(NamedTuple):
     total: int  # sum of counts + escape
 
 
-_Model = tuple[dict[bytes, _Context], ...]
+class _Contexts(dict[bytes, _Context | None]):
+    """One order's contexts, each built from the seed's counts the first time it is
+    looked up. Looking up a context the seed never saw gives None (and keeps nothing, so
+    that texts from the air cannot grow the model).
+
+    ``grams`` are the seed's (context + next byte) strings of this order, sorted, so the
+    symbols that follow one context are a contiguous run of them.
+    """
+
+    def __init__(self, grams: dict[bytes, int]) -> None:
+        super().__init__()
+        self._grams = sorted(grams)
+        self._counts = [grams[gram] for gram in self._grams]
+        self._seen = frozenset(gram[:-1] for gram in self._grams)
+
+    def __missing__(self, ctx: bytes) -> _Context | None:
+        if ctx not in self._seen:
+            return None
+        at = bisect_left(self._grams, ctx)
+        n = len(ctx)
+        following: dict[int, int] = {}
+        while at < len(self._grams) and self._grams[at][:n] == ctx:
+            following[self._grams[at][n] or _END] = self._counts[at]
+            at += 1
+        built = self[ctx] = _context(following)
+        return built
+
+    def built(self) -> dict[bytes, _Context]:
+        """Every context of this order, built (for checks of the whole model)."""
+        out: dict[bytes, _Context] = {}
+        for ctx in sorted(self._seen):
+            built = self[ctx]
+            assert built is not None
+            out[ctx] = built
+        return out
+
+
+_Model = tuple[_Contexts, ...]
 
 
 def _seed_lines() -> list[bytes]:
@@ -82,29 +121,30 @@ def _seed_lines() -> list[bytes]:
     return [line for line in data.split(b"\n") if line]
 
 
-def _build_model(lines: list[bytes]) -> _Model:
-    """Count every (context, next byte) pair of the seed for contexts of 0.._ORDER bytes."""
+def _count_grams(lines: list[bytes]) -> list[dict[bytes, int]]:
+    """Count every (context, next byte) pair of the seed for contexts of 0.._ORDER bytes;
+    item ``k`` holds the grams of order ``k``."""
     # NUL stands for the end symbol while counting (the seed has no NUL in it).
     padded = [_PAD + line + b"\0" for line in lines]
     longest = Counter(
         text[end - _ORDER : end + 1] for text in padded for end in range(_ORDER, len(text))
     )
     # Each shorter order's counts are the longer one's summed over the first byte
-    # (cheaper than counting the seed again: about 0.1 s in all for the whole build).
+    # (cheaper than counting the seed again).
     levels: list[dict[bytes, int]] = [dict(longest)]
     for _ in range(_ORDER):
         shorter: dict[bytes, int] = {}
         for gram, count in levels[-1].items():
-            shorter[gram[1:]] = shorter.get(gram[1:], 0) + count
+            tail = gram[1:]
+            shorter[tail] = shorter.get(tail, 0) + count
         levels.append(shorter)
-    return tuple(_contexts(grams) for grams in reversed(levels))
+    levels.reverse()
+    return levels
 
 
-def _contexts(grams: dict[bytes, int]) -> dict[bytes, _Context]:
-    by_context: dict[bytes, dict[int, int]] = {}
-    for gram, count in grams.items():
-        by_context.setdefault(gram[:-1], {})[gram[-1] or _END] = count
-    return {ctx: _context(seen) for ctx, seen in by_context.items()}
+def _build_model(lines: list[bytes]) -> _Model:
+    """The model of the seed ``lines``, its contexts built as they are looked up."""
+    return tuple(_Contexts(grams) for grams in _count_grams(lines))
 
 
 def _context(seen: dict[int, int]) -> _Context:
@@ -115,7 +155,22 @@ def _context(seen: dict[int, int]) -> _Context:
     return _Context(symbols, counts, starts, escape, starts[-1] + escape)
 
 
-_MODEL: _Model = _build_model(_seed_lines())
+_built: _Model | None = None
+
+
+def _model() -> _Model:
+    """The model of the pinned seed, built on first use."""
+    global _built
+    if _built is None:
+        _built = _build_model(_seed_lines())
+    return _built
+
+
+def __getattr__(name: str) -> Any:
+    # ``_MODEL``: the whole model, every context built, for checks of its shape.
+    if name == "_MODEL":
+        return tuple(contexts.built() for contexts in _model())
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class _Encoder:
@@ -191,11 +246,11 @@ def _live(ctx: _Context, excluded: tuple[int, ...]) -> tuple[list[int], int]:
     return gone, ctx.total - sum(ctx.counts[i] for i in gone)
 
 
-def _encode_symbol(coder: _Encoder, history: bytes, symbol: int) -> None:
+def _encode_symbol(model: _Model, coder: _Encoder, history: bytes, symbol: int) -> None:
     """Code ``symbol`` after ``history`` (the previous _ORDER bytes)."""
     excluded: tuple[int, ...] = ()
     for order in _ORDERS:
-        ctx = _MODEL[order].get(history[_ORDER - order :])
+        ctx = model[order][history[_ORDER - order :]]
         if ctx is None:
             continue
         symbols, counts, starts, escape, total = ctx
@@ -216,11 +271,11 @@ def _encode_symbol(coder: _Encoder, history: bytes, symbol: int) -> None:
     coder.narrow(start, 1, _ALPHABET - len(excluded))
 
 
-def _decode_symbol(coder: _Decoder, history: bytes) -> int:
+def _decode_symbol(model: _Model, coder: _Decoder, history: bytes) -> int:
     """The inverse of _encode_symbol: the same steps, choosing by the coder's target."""
     excluded: tuple[int, ...] = ()
     for order in _ORDERS:
-        ctx = _MODEL[order].get(history[_ORDER - order :])
+        ctx = model[order][history[_ORDER - order :]]
         if ctx is None:
             continue
         symbols, counts, starts, escape, total = ctx
@@ -259,19 +314,21 @@ def _symbol_at(ctx: _Context, gone: list[int], target: int) -> int:
 
 
 def _ppm_encode(raw: bytes) -> bytes:
+    model = _model()
     coder = _Encoder()
     history = _PAD + raw
     for i, symbol in enumerate(raw):
-        _encode_symbol(coder, history[i : _ORDER + i], symbol)
-    _encode_symbol(coder, history[-_ORDER:], _END)
+        _encode_symbol(model, coder, history[i : _ORDER + i], symbol)
+    _encode_symbol(model, coder, history[-_ORDER:], _END)
     return coder.finish()
 
 
 def _ppm_decode(payload: bytes) -> bytes:
+    model = _model()
     coder = _Decoder(payload)
     history = bytearray(_PAD)
     while True:
-        symbol = _decode_symbol(coder, bytes(history[-_ORDER:]))
+        symbol = _decode_symbol(model, coder, bytes(history[-_ORDER:]))
         if symbol == _END:
             break
         if len(history) - _ORDER >= MAX_TEXT_BYTES:

@@ -1,69 +1,77 @@
 """The durable board: verified records in SQLite, and the entries they make.
 
-Applying a record is the CRDT join of meshaid.sync.merge, done in SQL rows: the same set of
-records in any order, with duplicates, gives the same tables (a property test checks this
-against the in-memory ``Board``). The entry row is written in the same transaction as the
-record it derives from, so the cache never disagrees with the records after a crash.
+Applying a record is the CRDT join of meshaid.sync.merge, done in SQL rows (merging.py):
+the same set of records in any order, with duplicates, gives the same tables (a property
+test checks this against the in-memory ``Board``). The entry row is written in the same
+transaction as the record it derives from, so the cache never disagrees with the records
+after a crash. Records that arrive as objects already verified with the origin's key (by
+the sync engine) are not verified again; bytes are decoded and verified here.
 
 Records this node creates get their sequence number, their time stamp and their row in
 one write transaction, committed with ``synchronous=FULL`` before anything else sees them:
 a crash before the commit leaves no record and no trace of the number, and a crash after
 it leaves both, so a number that was ever signed into a stored record is never used again.
 Nothing may leave the node (air, USB stick) before ``create`` has returned.
+
+Writes go through the SQLAlchemy engine ``db`` (database.write_cursor); reads through a
+plain sqlite3 connection (reading.py), so that commands that only read load neither
+SQLAlchemy nor Alembic.
 """
 
 from __future__ import annotations
 
-import hashlib
+import contextlib
+import sqlite3
+import threading
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from nacl.signing import SigningKey
-from sqlalchemy import Engine, Select, func, select
-from sqlalchemy.orm import Session
 
 from meshaid.node.clock import NodeClock
-from meshaid.node.codes import entry_code
 from meshaid.node.errors import KeyFileError, StoreError
+from meshaid.node.store import reading
 from meshaid.node.store.database import (
     DEFAULT_BUSY_TIMEOUT_MS,
+    connect,
     create_store_engine,
     migrate,
-    read_session,
-    write_session,
+    needs_migration,
+    store_errors,
+    write_cursor,
 )
-from meshaid.node.store.models import (
-    CounterRow,
-    EntryRow,
-    EvidenceRow,
-    KeyRow,
-    LocalStateRow,
-    RecordRow,
-)
+from meshaid.node.store.merging import Merge, count_outcomes
+from meshaid.node.store.reading import OPEN_STATUSES, STATUS_FILTERS, Entry, EntryFilter
 from meshaid.protocol.errors import DecodeError, SignatureError
 from meshaid.protocol.record import (
     EntryId,
     RecordBody,
     RecordId,
     SignedRecord,
-    Status,
     decode,
+    decode_stored,
     origin_id,
     sign,
 )
-from meshaid.sync.lifetime import expires_at, lifetime_of
-from meshaid.sync.merge import EntryState, Outcome, join
+from meshaid.sync.merge import EntryState, Outcome
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+__all__ = [
+    "ACCEPTED", "BAD_SIGNATURE", "MALFORMED", "OPEN_STATUSES", "STATUS_FILTERS",
+    "UNKNOWN_ORIGIN", "ApplyResult", "BoardStore", "Entry", "EntryFilter",
+]
 
 # Outcomes of applying a record from outside, beyond meshaid.sync.merge.Outcome.
 MALFORMED = "malformed"
 UNKNOWN_ORIGIN = "unknown_origin"
 BAD_SIGNATURE = "bad_signature"
 ACCEPTED = {Outcome.NEW.value, Outcome.DUPLICATE.value, Outcome.EQUIVOCATION.value}
-
-OPEN_STATUSES = (int(Status.OPEN), int(Status.MATCHED))
-STATUS_FILTERS = ("active", "open", "matched", "fulfilled", "withdrawn", "expired", "all")
 
 
 @dataclass(frozen=True)
@@ -79,33 +87,36 @@ class ApplyResult:
         return self.outcome in ACCEPTED
 
 
-@dataclass(frozen=True)
-class EntryFilter:
-    """Which entries a board query returns. Names are already checked; times are minutes."""
-
-    status: str = "active"
-    kinds: tuple[int, ...] = ()
-    categories: tuple[int, ...] = ()
-    communities: tuple[int, ...] = ()
-    search: str = ""
-    search_zone_ids: tuple[int, ...] = ()  # configured zones whose names match ``search``
-    since: int | None = None
-
-
 # Builds the body of a new record from (seq, now) and, for a change, the entry's state.
 NewBody = Callable[[int, int], RecordBody]
 ChangeBody = Callable[[EntryState, int, int], RecordBody]
+Trust = Callable[[int, int], bytes | None]
+_Keys = dict[int, bytes | None]
 
 
 class BoardStore:
     """One node's board database. Every method is one transaction."""
 
-    def __init__(self, engine: Engine, key: SigningKey, clock: NodeClock) -> None:
-        self.db = engine
+    def __init__(
+        self,
+        path: Path,
+        key: SigningKey,
+        clock: NodeClock,
+        reader: sqlite3.Connection,
+        busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
+    ) -> None:
+        self.path = path
         self._key = key
         self.clock = clock
         self.public_key = bytes(key.verify_key)
         self.origin = origin_id(self.public_key)
+        self.busy_timeout_ms = busy_timeout_ms
+        self._reader = reader
+        self._lock = threading.RLock()  # the reader is shared by the daemon's threads
+        self._engine: Engine | None = None
+        # Whose records to accept: (origin, seq) -> key, None to refuse. The daemon sets it
+        # from the member roster (meshaid.node.membership); without it the keys table decides.
+        self.trust: Trust | None = None
 
     @classmethod
     def open(
@@ -115,82 +126,142 @@ class BoardStore:
         clock: NodeClock,
         busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
     ) -> BoardStore:
-        """Open (creating if need be) and migrate the database at ``path``."""
-        engine = create_store_engine(path, busy_timeout_ms)
+        """Open (creating if need be) the database at ``path``, migrating it if its schema
+        is not the newest."""
+        store = cls(path, key, clock, connect(path, busy_timeout_ms), busy_timeout_ms)
         try:
-            migrate(engine)
+            if needs_migration(store._reader):
+                migrate(store.db)
         except BaseException:
-            engine.dispose()
+            store.close()
             raise
-        return cls(engine, key, clock)
+        return store
+
+    @property
+    def db(self) -> Engine:
+        """The SQLAlchemy engine every write goes through (made on first use)."""
+        if self._engine is None:
+            self._engine = create_store_engine(self.path, self.busy_timeout_ms)
+        return self._engine
 
     def close(self) -> None:
-        self.db.dispose()
+        self._reader.close()
+        if self._engine is not None:
+            self._engine.dispose()
+
+    @contextmanager
+    def reading(self) -> Iterator[sqlite3.Connection]:
+        """The read connection, for one consistent snapshot of the database."""
+        with self._lock, store_errors():
+            conn = self._reader
+            if conn.in_transaction:  # a snapshot is open already (nested use)
+                yield conn
+                return
+            conn.execute("BEGIN")
+            try:
+                yield conn
+            except BaseException:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    @contextmanager
+    def writing(self) -> Iterator[sqlite3.Cursor]:
+        """One write transaction, committed when the block ends."""
+        with write_cursor(self.db) as cur:
+            yield cur
 
     # -- this node ----------------------------------------------------------------------
 
     def bootstrap(self, name: str) -> bool:
         """Record this node's origin and key in a new database. True if it was new."""
-        with write_session(self.db) as s:
-            state = s.get(LocalStateRow, 1)
-            if state is not None:
-                self._check_owner(state)
+        with self.writing() as cur:
+            row = cur.execute("SELECT origin FROM local_state WHERE id = 1").fetchone()
+            if row is not None:
+                self._check_owner(row[0])
                 return False
             now = self.clock.minute(0)
-            s.add(LocalStateRow(id=1, origin=self.origin, next_seq=1, clock_minute=now))
-            self._add_key(s, self.public_key, name, now)
+            cur.execute(
+                "INSERT INTO local_state (id, origin, next_seq, clock_minute) VALUES (1, ?, 1, ?)",
+                (self.origin, now),
+            )
+            self._add_key(cur, self.public_key, name, now)
             return True
 
     def check_owner(self) -> None:
         """KeyFileError unless this store was created for this node's key."""
-        with read_session(self.db) as s:
-            state = s.get(LocalStateRow, 1)
-            if state is None:
-                raise StoreError("the board database has no node state; run `meshaid init`")
-            self._check_owner(state)
+        with self.reading() as conn:
+            origin, _next, _minute = self._local_state(conn)
+        self._check_owner(origin)
 
-    def _check_owner(self, state: LocalStateRow) -> None:
-        if state.origin != self.origin:
+    def _check_owner(self, origin: int) -> None:
+        if origin != self.origin:
             raise KeyFileError(
                 f"the node key (origin {self.origin:08x}) does not belong to this board "
-                f"database (origin {state.origin:08x})"
+                f"database (origin {origin:08x})"
             )
 
     def now_minute(self) -> int:
         """The node's current on-air minute, without advancing the persisted mark."""
-        with read_session(self.db) as s:
-            state = s.get(LocalStateRow, 1)
-            return self.clock.minute(state.clock_minute if state else 0)
+        with self.reading() as conn:
+            row = conn.execute("SELECT clock_minute FROM local_state WHERE id = 1").fetchone()
+        return self.clock.minute(row[0] if row else 0)
 
     def next_seq(self) -> int:
         """The sequence number the next record created here will get."""
-        with read_session(self.db) as s:
-            return self._next_seq(s, self._local_state(s))
+        with self.reading() as conn:
+            _origin, next_seq, _minute = self._local_state(conn)
+            return self._next_seq(conn, next_seq)
+
+    @staticmethod
+    def _local_state(conn: sqlite3.Connection | sqlite3.Cursor) -> tuple[int, int, int]:
+        row = conn.execute(
+            "SELECT origin, next_seq, clock_minute FROM local_state WHERE id = 1"
+        ).fetchone()
+        if row is None:
+            raise StoreError("the board database has no node state; run `meshaid init`")
+        return int(row[0]), int(row[1]), int(row[2])
+
+    def _next_seq(self, conn: sqlite3.Connection | sqlite3.Cursor, next_seq: int) -> int:
+        # Past every seq of ours the store holds, too: after a restore from an old backup
+        # the counter may be behind records that neighbours sent back to us.
+        highest = conn.execute(
+            "SELECT max(seq) FROM records WHERE origin = ?", (self.origin,)
+        ).fetchone()[0]
+        return max(next_seq, (highest or 0) + 1)
 
     # -- keys ---------------------------------------------------------------------------
 
     def add_key(self, public_key: bytes, name: str) -> int:
         """Accept records signed by ``public_key`` from now on; returns its origin."""
-        with write_session(self.db) as s:
-            now = self.clock.minute(self._local_state(s).clock_minute)
-            return self._add_key(s, public_key, name, now)
+        with self.writing() as cur:
+            now = self.clock.minute(self._local_state(cur)[2])
+            return self._add_key(cur, public_key, name, now)
 
-    def _add_key(self, s: Session, public_key: bytes, name: str, now: int) -> int:
+    @staticmethod
+    def _add_key(cur: sqlite3.Cursor, public_key: bytes, name: str, now: int) -> int:
         origin = origin_id(public_key)
-        held = s.get(KeyRow, origin)
+        held = cur.execute(
+            "SELECT public_key, name FROM keys WHERE origin = ?", (origin,)
+        ).fetchone()
         if held is None:
-            s.add(KeyRow(origin=origin, public_key=public_key, name=name, added=now))
-        elif held.public_key != public_key:
+            cur.execute(
+                "INSERT INTO keys (origin, public_key, name, added) VALUES (?, ?, ?, ?)",
+                (origin, public_key, name, now),
+            )
+        elif held[0] != public_key:
             # 32-bit origins can collide; the first key keeps the origin.
-            raise StoreError(f"origin {origin:08x} already belongs to another key ({held.name})")
+            raise StoreError(f"origin {origin:08x} already belongs to another key ({held[1]})")
         else:
-            held.name = name
+            cur.execute("UPDATE keys SET name = ? WHERE origin = ?", (name, origin))
         return origin
 
     def key_of(self, origin: int) -> bytes | None:
-        with read_session(self.db) as s:
-            row = s.get(KeyRow, origin)
-            return None if row is None else row.public_key
+        with self.reading() as conn:
+            row = conn.execute("SELECT public_key FROM keys WHERE origin = ?", (origin,))
+            found = row.fetchone()
+        return None if found is None else bytes(found[0])
 
     # -- records from outside ------------------------------------------------------------
 
@@ -199,42 +270,68 @@ class BoardStore:
         return self.apply_all([record])[0]
 
     def apply_all(self, records: Iterable[bytes | SignedRecord]) -> list[ApplyResult]:
-        """Verify and merge records in one transaction."""
-        results: list[ApplyResult] = []
-        with write_session(self.db) as s:
-            now = self.clock.minute(self._local_state(s).clock_minute)
-            for record in records:
-                results.append(self._apply_one(s, record, now))
-            for outcome, n in Counter(r.outcome for r in results).items():
-                self._count(s, f"records.{outcome}", n)
-        return results
+        """Verify and merge records in one transaction (see the module docstring)."""
+        offered = list(records)
+        results: list[ApplyResult | None] = [None] * len(offered)
+        with self.writing() as cur:
+            keys: _Keys = {}
+            valid: list[tuple[int, SignedRecord]] = []
+            for i, item in enumerate(offered):
+                checked = self._checked(cur, item, keys, self.trust)
+                if isinstance(checked, ApplyResult):
+                    results[i] = checked
+                else:
+                    valid.append((i, checked))
+            merge = Merge(cur, self.clock.minute(self._local_state(cur)[2]))
+            merge.prefetch([rec for _i, rec in valid])
+            for i, rec in valid:
+                outcome = merge.add(rec)
+                reason = ""
+                if outcome is Outcome.UNAUTHORISED:
+                    reason = (f"origin {rec.body.origin:08x} does not own entry "
+                              f"{rec.entry_id.origin:08x}")
+                results[i] = ApplyResult(rec.record_id, outcome.value, reason)
+            merge.flush()
+            done = [r for r in results if r is not None]
+            tally = Counter(f"records.{r.outcome}" for r in done)
+            count_outcomes(cur, dict(tally))
+        return done
 
-    def _apply_one(self, s: Session, record: bytes | SignedRecord, now: int) -> ApplyResult:
-        if isinstance(record, SignedRecord):
-            record = record.raw
-        try:
-            rec = decode(record)
-        except DecodeError as exc:
-            return ApplyResult(None, MALFORMED, str(exc))
-        rid = rec.record_id
-        key = s.get(KeyRow, rec.body.origin)
+    @staticmethod
+    def _checked(
+        cur: sqlite3.Cursor, item: bytes | SignedRecord, keys: _Keys, trust: Trust | None
+    ) -> SignedRecord | ApplyResult:
+        """The record, decoded and verified, or why it is refused."""
+        if isinstance(item, SignedRecord) and item.matches_raw:
+            rec = item  # decoded by meshaid.protocol.record: the body is what the bytes say
+        else:
+            raw = item.raw if isinstance(item, SignedRecord) else item
+            try:
+                rec = decode(raw)
+            except DecodeError as exc:
+                return ApplyResult(None, MALFORMED, str(exc))
+        origin = rec.body.origin
+        if trust is not None:
+            key = trust(origin, rec.body.seq)
+        else:
+            if origin not in keys:
+                row = cur.execute("SELECT public_key FROM keys WHERE origin = ?", (origin,))
+                found = row.fetchone()
+                keys[origin] = None if found is None else bytes(found[0])
+            key = keys[origin]
         if key is None:
-            return ApplyResult(rid, UNKNOWN_ORIGIN, f"unknown origin {rec.body.origin:08x}")
+            return ApplyResult(rec.record_id, UNKNOWN_ORIGIN, f"unknown origin {origin:08x}")
         try:
-            rec.verify(key.public_key)
+            rec.verify(key)  # free when the sync engine verified it with this key
         except SignatureError as exc:
-            return ApplyResult(rid, BAD_SIGNATURE, str(exc))
-        outcome = self._merge(s, rec, now)
-        reason = ""
-        if outcome is Outcome.UNAUTHORISED:
-            reason = f"origin {rec.body.origin:08x} does not own entry {rec.entry_id.origin:08x}"
-        return ApplyResult(rid, outcome.value, reason)
+            return ApplyResult(rec.record_id, BAD_SIGNATURE, str(exc))
+        return rec
 
     # -- records created here -----------------------------------------------------------
 
     def create(self, build: NewBody) -> SignedRecord:
         """Sign and store a record that creates an entry (see the module docstring)."""
-        return self._create(lambda s, seq, now: build(seq, now))
+        return self._create(lambda merge, seq, now: build(seq, now))
 
     def create_change(self, eid: EntryId, build: ChangeBody) -> SignedRecord:
         """Sign and store a record that changes entry ``eid``, built from its current state.
@@ -243,237 +340,83 @@ class BoardStore:
         record is merged into; it may raise to refuse the change.
         """
 
-        def with_state(s: Session, seq: int, now: int) -> RecordBody:
-            state = self._load_state(s, eid)
+        def with_state(merge: Merge, seq: int, now: int) -> RecordBody:
+            state = merge.state(eid)
             if state is None:
                 raise StoreError(f"entry {eid.origin:08x}/{eid.seq} is not on the board")
             return build(state, seq, now)
 
         return self._create(with_state)
 
-    def _create(self, build: Callable[[Session, int, int], RecordBody]) -> SignedRecord:
-        with write_session(self.db) as s:
-            state = self._local_state(s)
-            seq = self._next_seq(s, state)
-            now = self.clock.minute(state.clock_minute)
-            body = build(s, seq, now)
+    def _create(self, build: Callable[[Merge, int, int], RecordBody]) -> SignedRecord:
+        with self.writing() as cur:
+            _origin, next_seq, minute = self._local_state(cur)
+            seq = self._next_seq(cur, next_seq)
+            now = self.clock.minute(minute)
+            merge = Merge(cur, now)
+            body = build(merge, seq, now)
             if body.origin != self.origin or body.seq != seq:
                 raise StoreError("a new record must have this node's origin and the seq given")
             rec = sign(body, self._key)
-            outcome = self._merge(s, rec, now)
+            outcome = merge.add(rec)
             if outcome is not Outcome.NEW:
                 raise StoreError(f"record {seq} of this node was not new ({outcome.value})")
-            state.next_seq = seq + 1
-            state.clock_minute = now
-            self._count(s, "records.created")
+            merge.flush()
+            cur.execute(
+                "UPDATE local_state SET next_seq = ?, clock_minute = ? WHERE id = 1",
+                (seq + 1, now),
+            )
+            count_outcomes(cur, {"records.created": 1})
         return rec
-
-    @staticmethod
-    def _local_state(s: Session) -> LocalStateRow:
-        state = s.get(LocalStateRow, 1)
-        if state is None:
-            raise StoreError("the board database has no node state; run `meshaid init`")
-        return state
-
-    def _next_seq(self, s: Session, state: LocalStateRow) -> int:
-        # Past every seq of ours the store holds, too: after a restore from an old backup
-        # the counter may be behind records that neighbours sent back to us.
-        highest = s.scalar(select(func.max(RecordRow.seq)).where(RecordRow.origin == self.origin))
-        return max(state.next_seq, (highest or 0) + 1)
-
-    # -- the join -----------------------------------------------------------------------
-
-    def _merge(self, s: Session, rec: SignedRecord, now: int) -> Outcome:
-        """Add a verified record, as meshaid.sync.merge.Board.apply does in memory."""
-        if rec.entry_id.origin != rec.body.origin:
-            return Outcome.UNAUTHORISED
-        rid = rec.record_id
-        held = s.get(RecordRow, tuple(rid))
-        if held is not None:
-            if held.raw == rec.raw:
-                return Outcome.DUPLICATE
-            self._keep_evidence(s, rid, held.raw, held.first_seen)
-            self._keep_evidence(s, rid, rec.raw, now)
-            if rec.digest < held.digest:
-                old_entry = EntryId(held.entry_origin, held.entry_seq)
-                self._fill_record(held, rec)
-                s.flush()
-                self._rebuild(s, old_entry)
-                if rec.entry_id != old_entry:
-                    self._rebuild(s, rec.entry_id)
-                s.flush()
-            return Outcome.EQUIVOCATION
-        row = RecordRow(origin=rid.origin, seq=rid.seq, first_seen=now)
-        self._fill_record(row, rec)
-        s.add(row)
-        s.flush()
-        if rec.body.control:
-            return Outcome.NEW  # about the neighbourhood (roster, keys): no entry row
-        eid = rec.entry_id
-        entry = s.get(EntryRow, tuple(eid))
-        state = self._state_of(s, entry)
-        joined = join(state, rec)
-        first_seen = now if entry is None else min(entry.first_seen, now)
-        if entry is None or joined is not state or first_seen != entry.first_seen:
-            self._write_entry(s, joined, first_seen, entry)
-        s.flush()
-        return Outcome.NEW
-
-    @staticmethod
-    def _fill_record(row: RecordRow, rec: SignedRecord) -> None:
-        row.raw = rec.raw
-        row.digest = rec.digest
-        row.entry_origin, row.entry_seq = rec.entry_id
-        row.version = rec.body.version
-        row.status = int(rec.body.status)
-
-    @staticmethod
-    def _keep_evidence(s: Session, rid: RecordId, raw: bytes, seen: int) -> None:
-        digest = hashlib.sha256(raw).digest()
-        exists = s.scalar(
-            select(EvidenceRow.id).where(
-                EvidenceRow.origin == rid.origin,
-                EvidenceRow.seq == rid.seq,
-                EvidenceRow.digest == digest,
-            )
-        )
-        if exists is None:
-            s.add(
-                EvidenceRow(origin=rid.origin, seq=rid.seq, raw=raw, digest=digest, first_seen=seen)
-            )
-            s.flush()
-
-    def _rebuild(self, s: Session, eid: EntryId) -> None:
-        """Recompute an entry from all its records (after an equivocation swapped one)."""
-        rows = s.scalars(
-            select(RecordRow)
-            .where(RecordRow.entry_origin == eid.origin, RecordRow.entry_seq == eid.seq)
-            .order_by(RecordRow.origin, RecordRow.seq)
-        ).all()
-        # Control records share the table but make no entry.
-        kept = [(row, rec) for row in rows if not (rec := decode(row.raw)).body.control]
-        rows = [row for row, _ in kept]
-        entry = s.get(EntryRow, tuple(eid))
-        if not rows:
-            if entry is not None:
-                s.delete(entry)
-                s.flush()
-            return
-        state: EntryState | None = None
-        for _, rec in kept:
-            state = join(state, rec)
-        assert state is not None
-        self._write_entry(s, state, min(row.first_seen for row in rows), entry)
-
-    @staticmethod
-    def _state_of(s: Session, entry: EntryRow | None) -> EntryState | None:
-        if entry is None:
-            return None
-        content = s.get(RecordRow, (entry.content_origin, entry.content_seq))
-        status = s.get(RecordRow, (entry.status_origin, entry.status_seq))
-        if content is None or status is None:  # foreign keys make this impossible
-            raise StoreError(f"entry {entry.origin:08x}/{entry.seq} lost its records")
-        return EntryState(EntryId(entry.origin, entry.seq), decode(content.raw), decode(status.raw))
-
-    def _load_state(self, s: Session, eid: EntryId) -> EntryState | None:
-        return self._state_of(s, s.get(EntryRow, tuple(eid)))
-
-    @staticmethod
-    def _write_entry(s: Session, state: EntryState, first_seen: int, row: EntryRow | None) -> None:
-        """Write the entry's row (``row``: the existing one, None for a new entry)."""
-        eid = state.entry_id
-        if row is None:
-            row = EntryRow(origin=eid.origin, seq=eid.seq, code=entry_code(eid))
-            s.add(row)
-        body = state.content.body
-        row.kind = int(body.kind)
-        row.category = int(body.category)
-        row.community = body.community
-        row.zone_id = body.zone_id
-        row.zone_name = body.zone_name
-        row.text = body.text
-        row.urgency = int(body.urgency)
-        row.when = body.when
-        row.created = body.created
-        row.lifetime = lifetime_of(body)
-        row.expires = expires_at(body, first_seen)
-        row.status = int(state.status)
-        row.version = state.version
-        row.first_seen = first_seen
-        row.content_origin, row.content_seq = state.content.record_id
-        row.status_origin, row.status_seq = state.status_record.record_id
-
-    @staticmethod
-    def _count(s: Session, name: str, by: int = 1) -> None:
-        row = s.get(CounterRow, name)
-        if row is None:
-            s.add(CounterRow(name=name, value=by))
-        else:
-            row.value += by
 
     # -- queries ------------------------------------------------------------------------
 
-    def entry(self, eid: EntryId) -> EntryRow | None:
-        with read_session(self.db) as s:
-            return s.get(EntryRow, tuple(eid))
+    def entry(self, eid: EntryId) -> Entry | None:
+        with self.reading() as conn:
+            return reading.entry(conn, eid.origin, eid.seq)
 
-    def find_by_code(self, prefix: str) -> list[EntryRow]:
+    def find_by_code(self, prefix: str) -> list[Entry]:
         """Entries whose code starts with ``prefix`` (already normalised)."""
-        with read_session(self.db) as s:
-            # The code alphabet has no LIKE wildcards, so the prefix needs no escaping.
-            stmt = select(EntryRow).where(EntryRow.code.like(prefix + "%")).order_by(EntryRow.code)
-            return list(s.scalars(stmt).all())
+        with self.reading() as conn:
+            return reading.by_code(conn, prefix)
 
     def all_codes(self) -> list[str]:
-        with read_session(self.db) as s:
-            return list(s.scalars(select(EntryRow.code)).all())
+        with self.reading() as conn:
+            return reading.all_codes(conn)
 
-    def entries(self, flt: EntryFilter, now: int) -> list[EntryRow]:
-        """Entries matching ``flt`` at minute ``now``, newest first."""
-        with read_session(self.db) as s:
-            return list(s.scalars(self._filtered(flt, now)).all())
+    def shown_codes(self, codes: Collection[str]) -> dict[str, str]:
+        """How each of ``codes`` is shown: the shortest prefix no other entry shares."""
+        with self.reading() as conn:
+            return reading.shown_codes(conn, codes)
 
-    @staticmethod
-    def _filtered(flt: EntryFilter, now: int) -> Select[EntryRow]:
-        stmt = select(EntryRow)
-        live = EntryRow.expires > now
-        open_ = EntryRow.status.in_(OPEN_STATUSES)
-        if flt.status == "active":
-            stmt = stmt.where(open_, live)
-        elif flt.status in ("open", "matched"):
-            stmt = stmt.where(EntryRow.status == int(Status[flt.status.upper()]), live)
-        elif flt.status in ("fulfilled", "withdrawn"):
-            stmt = stmt.where(EntryRow.status == int(Status[flt.status.upper()]))
-        elif flt.status == "expired":
-            stmt = stmt.where(open_, EntryRow.expires <= now)
-        elif flt.status != "all":
-            raise StoreError(f"unknown status filter {flt.status!r}")
-        if flt.kinds:
-            stmt = stmt.where(EntryRow.kind.in_(flt.kinds))
-        if flt.categories:
-            stmt = stmt.where(EntryRow.category.in_(flt.categories))
-        if flt.communities:
-            stmt = stmt.where(EntryRow.community.in_(flt.communities))
-        if flt.search:
-            needle = flt.search.casefold()
-            found = (func.instr(func.meshaid_fold(EntryRow.text), needle) > 0) | (
-                func.instr(func.meshaid_fold(EntryRow.zone_name), needle) > 0
-            )
-            if flt.search_zone_ids:
-                found = found | EntryRow.zone_id.in_(flt.search_zone_ids)
-            stmt = stmt.where(found)
-        if flt.since is not None:
-            stmt = stmt.where(EntryRow.created >= flt.since)
-        return stmt.order_by(EntryRow.created.desc(), EntryRow.origin, EntryRow.seq)
+    def entries(
+        self,
+        flt: EntryFilter,
+        now: int,
+        limit: int | None = None,
+        offset: int = 0,
+        matching: int | None = None,
+    ) -> list[Entry]:
+        """Entries matching ``flt`` at minute ``now``, newest first, from ``offset`` on, at
+        most ``limit``; ``matching``: how many match in all, if counted already."""
+        with self.reading() as conn:
+            return reading.entries(conn, flt, now, limit, offset, matching)
+
+    def count(self, flt: EntryFilter, now: int) -> int:
+        """How many entries match ``flt`` at minute ``now``."""
+        with self.reading() as conn:
+            return reading.count(conn, flt, now)
 
     def counters(self) -> dict[str, int]:
-        with read_session(self.db) as s:
-            return {row.name: row.value for row in s.scalars(select(CounterRow)).all()}
+        with self.reading() as conn:
+            return {name: value for name, value in conn.execute("SELECT name, value FROM counters")}
 
-    def records_of(self, origin: int) -> list[SignedRecord]:
-        """This store's records of one origin, in seq order."""
-        with read_session(self.db) as s:
-            raws = s.scalars(
-                select(RecordRow.raw).where(RecordRow.origin == origin).order_by(RecordRow.seq)
-            ).all()
-        return [decode(raw) for raw in raws]
+    def records_of(self, origin: int, since_seq: int = 1) -> list[SignedRecord]:
+        """This store's records of one origin from ``since_seq`` on, in seq order (their
+        texts are unpacked when read)."""
+        with self.reading() as conn:
+            raws = conn.execute(
+                "SELECT raw FROM records WHERE origin = ? AND seq >= ? ORDER BY seq",
+                (origin, since_seq),
+            ).fetchall()
+        return [decode_stored(raw) for (raw,) in raws]

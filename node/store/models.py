@@ -94,11 +94,14 @@ class EntryRow(Base):
     content_seq: Mapped[int]
     status_origin: Mapped[int]
     status_seq: Mapped[int]
+    # text and zone name as searches compare them (meshaid.node.store.search.search_text)
+    search_text: Mapped[str] = mapped_column(server_default="")
 
     __table_args__ = (
         ForeignKeyConstraint(["content_origin", "content_seq"], ["records.origin", "records.seq"]),
         ForeignKeyConstraint(["status_origin", "status_seq"], ["records.origin", "records.seq"]),
-        Index(None, "status", "expires"),
+        # Covers the board's filters, so that counting the matches reads the index alone.
+        Index(None, "status", "expires", "kind", "category", "community", "created"),
         Index(None, "created"),
     )
 

@@ -65,6 +65,21 @@ class EntryView:
 
 
 @dataclass(frozen=True)
+class BoardPage:
+    """One page of a board listing: its entries, and how many match in all."""
+
+    entries: list[EntryView]
+    total: int
+    offset: int  # how many matching entries come before this page
+    limit: int | None  # entries to a page; None: the page holds every match
+
+    @property
+    def more(self) -> bool:
+        """Whether entries after this page match too."""
+        return self.offset + len(self.entries) < self.total
+
+
+@dataclass(frozen=True)
 class InitResult:
     """What ``init`` found or made."""
 

@@ -1,0 +1,308 @@
+"""The CRDT join of meshaid.sync.merge, done on the board's SQL rows a batch at a time.
+
+``Merge`` takes verified records inside one write transaction and does what
+meshaid.sync.merge.Board.apply does in memory, record by record in the order given: a
+record id held with the same bytes is a duplicate; with other bytes an equivocation
+(both kept as evidence, the lower digest counts, the entries concerned rebuilt); a new
+record is stored and joined into its entry with ``join`` itself. A control record (about
+the neighbourhood, not an entry) is stored and makes no entry, as in the Board.
+
+It is fast because of how it talks to SQLite, not because of a second set of rules: the
+records and entry rows a batch needs are read with one query per origin, the entries'
+held records are parsed without unpacking their texts (``decode_stored``), rows are
+written with ``executemany`` when the batch ends (or before an equivocation, which runs
+the slow, thorough way), and an entry whose content did not change has only its status
+columns rewritten.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from meshaid.node.codes import entry_code
+from meshaid.node.store.search import search_text
+from meshaid.protocol.record import EntryId, RecordId, SignedRecord, decode, decode_stored
+from meshaid.sync.lifetime import expires_at, lifetime_of
+from meshaid.sync.merge import EntryState, Outcome, join
+
+# Columns of an entry row, in the order ``_entry_row`` gives them ("when" is a keyword).
+ENTRY_COLUMNS = (
+    "origin", "seq", "code", "kind", "category", "community", "zone_id", "zone_name", "text",
+    "urgency", "when", "created", "lifetime", "expires", "status", "version", "first_seen",
+    "content_origin", "content_seq", "status_origin", "status_seq", "search_text",
+)
+_QUOTED = ", ".join(f'"{c}"' for c in ENTRY_COLUMNS)
+_INSERT_ENTRY = f"INSERT INTO entries ({_QUOTED}) VALUES ({', '.join('?' * len(ENTRY_COLUMNS))})"
+_UPDATE_ENTRY = (
+    "UPDATE entries SET "
+    + ", ".join(f'"{c}" = ?' for c in ENTRY_COLUMNS[2:])
+    + " WHERE origin = ? AND seq = ?"
+)
+_UPDATE_STATUS = (
+    "UPDATE entries SET status = ?, status_origin = ?, status_seq = ?, first_seen = ?, "
+    "expires = ? WHERE origin = ? AND seq = ?"
+)
+_INSERT_RECORD = (
+    "INSERT INTO records (origin, seq, raw, digest, entry_origin, entry_seq, version, status, "
+    "first_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+# Seqs asked for in one query (SQLite allows at least 999 parameters).
+CHUNK = 500
+
+
+@dataclass(frozen=True)
+class Held:
+    """A stored record, as much of it as the merge needs."""
+
+    raw: bytes
+    digest: bytes
+    entry_id: EntryId
+    first_seen: int
+
+
+@dataclass
+class _Entry:
+    state: EntryState
+    first_seen: int
+    stored: bool  # its row is in the table as it was last written
+    content_changed: bool = False
+    dirty: bool = False
+
+
+def _record_row(rec: SignedRecord, first_seen: int) -> tuple[object, ...]:
+    body = rec.body
+    eid = rec.entry_id
+    return (body.origin, body.seq, rec.raw, rec.digest, eid.origin, eid.seq, body.version,
+            int(body.status), first_seen)
+
+
+def _entry_row(state: EntryState, first_seen: int) -> tuple[object, ...]:
+    eid = state.entry_id
+    body = state.content.body
+    return (
+        eid.origin, eid.seq, entry_code(eid), int(body.kind), int(body.category),
+        body.community, body.zone_id, body.zone_name, body.text, int(body.urgency), body.when,
+        body.created, lifetime_of(body), expires_at(body, first_seen), int(state.status),
+        state.version, first_seen, *state.content.record_id, *state.status_record.record_id,
+        search_text(body.text, body.zone_name),
+    )
+
+
+def _by_origin(ids: Iterable[tuple[int, int]]) -> dict[int, list[int]]:
+    out: dict[int, list[int]] = {}
+    for origin, seq in ids:
+        out.setdefault(origin, []).append(seq)
+    return out
+
+
+def _chunks(seqs: list[int]) -> Iterable[list[int]]:
+    for at in range(0, len(seqs), CHUNK):
+        yield seqs[at : at + CHUNK]
+
+
+class Merge:
+    """Verified records merged into the tables through ``cur``, inside one write
+    transaction; ``flush`` (or the caller's next read of the tables) writes what is
+    pending. ``now`` is this node's minute, kept as the records' first-seen time."""
+
+    def __init__(self, cur: sqlite3.Cursor, now: int) -> None:
+        self.cur = cur
+        self.now = now
+        self._held: dict[RecordId, Held | None] = {}  # None: known not to be stored
+        self._entries: dict[EntryId, _Entry | None] = {}
+        self._new_records: list[tuple[object, ...]] = []
+
+    # -- reading what the batch needs ---------------------------------------------------
+
+    def prefetch(self, records: Sequence[SignedRecord]) -> None:
+        """Read the stored records and entries the batch touches, one query per origin."""
+        rids = {rec.record_id for rec in records} - self._held.keys()
+        for origin, seqs in _by_origin(rids).items():
+            for part in _chunks(seqs):
+                marks = ", ".join("?" * len(part))
+                for row in self.cur.execute(
+                    "SELECT seq, raw, digest, entry_origin, entry_seq, first_seen FROM records "
+                    f"WHERE origin = ? AND seq IN ({marks})",
+                    (origin, *part),
+                ).fetchall():
+                    seq, raw, digest, e_origin, e_seq, seen = row
+                    self._held[RecordId(origin, seq)] = Held(
+                        raw, digest, EntryId(e_origin, e_seq), seen
+                    )
+        for rid in rids:
+            self._held.setdefault(rid, None)
+        eids = {rec.entry_id for rec in records} - self._entries.keys()
+        for origin, seqs in _by_origin(eids).items():
+            for part in _chunks(seqs):
+                self._load_entries(origin, part)
+        for eid in eids:
+            self._entries.setdefault(eid, None)
+
+    def _load_entries(self, origin: int, seqs: list[int]) -> None:
+        marks = ", ".join("?" * len(seqs))
+        rows = self.cur.execute(
+            "SELECT e.seq, e.first_seen, c.raw, s.raw FROM entries e "
+            "JOIN records c ON c.origin = e.content_origin AND c.seq = e.content_seq "
+            "JOIN records s ON s.origin = e.status_origin AND s.seq = e.status_seq "
+            f"WHERE e.origin = ? AND e.seq IN ({marks})",
+            (origin, *seqs),
+        ).fetchall()
+        for seq, first_seen, content_raw, status_raw in rows:
+            content = decode_stored(content_raw)
+            status = content if status_raw == content_raw else decode_stored(status_raw)
+            eid = EntryId(origin, seq)
+            self._entries[eid] = _Entry(EntryState(eid, content, status), first_seen, True)
+
+    def _held_record(self, rid: RecordId) -> Held | None:
+        if rid not in self._held:
+            row = self.cur.execute(
+                "SELECT raw, digest, entry_origin, entry_seq, first_seen FROM records "
+                "WHERE origin = ? AND seq = ?",
+                tuple(rid),
+            ).fetchone()
+            self._held[rid] = None if row is None else Held(
+                row[0], row[1], EntryId(row[2], row[3]), row[4]
+            )
+        return self._held[rid]
+
+    def _entry(self, eid: EntryId) -> _Entry | None:
+        if eid not in self._entries:
+            self._entries[eid] = None
+            self._load_entries(eid.origin, [eid.seq])
+        return self._entries[eid]
+
+    # -- the join -----------------------------------------------------------------------
+
+    def add(self, rec: SignedRecord) -> Outcome:
+        """Merge one verified record (as meshaid.sync.merge.Board.apply)."""
+        if rec.entry_id.origin != rec.body.origin:
+            return Outcome.UNAUTHORISED
+        rid = rec.record_id
+        held = self._held_record(rid)
+        if held is not None:
+            if held.raw == rec.raw:
+                return Outcome.DUPLICATE
+            self._equivocation(rec, held)
+            return Outcome.EQUIVOCATION
+        self._held[rid] = Held(rec.raw, rec.digest, rec.entry_id, self.now)
+        self._new_records.append(_record_row(rec, self.now))
+        if rec.body.control:
+            return Outcome.NEW  # about the neighbourhood: kept, never an entry
+        eid = rec.entry_id
+        entry = self._entry(eid)
+        if entry is None:
+            self._entries[eid] = _Entry(join(None, rec), self.now, False, True, True)
+            return Outcome.NEW
+        joined = join(entry.state, rec)
+        first_seen = min(entry.first_seen, self.now)
+        if joined is not entry.state or first_seen != entry.first_seen:
+            entry.content_changed |= joined.content is not entry.state.content
+            entry.state = joined
+            entry.first_seen = first_seen
+            entry.dirty = True
+        return Outcome.NEW
+
+    def state(self, eid: EntryId) -> EntryState | None:
+        """The entry's state as merged so far."""
+        entry = self._entry(eid)
+        return None if entry is None else entry.state
+
+    # -- writing --------------------------------------------------------------------------
+
+    def flush(self) -> None:
+        """Write the pending record and entry rows."""
+        if self._new_records:
+            self.cur.executemany(_INSERT_RECORD, self._new_records)
+            self._new_records = []
+        inserts: list[tuple[object, ...]] = []
+        updates: list[tuple[object, ...]] = []
+        statuses: list[tuple[object, ...]] = []
+        for entry in self._entries.values():
+            if entry is None or not entry.dirty:
+                continue
+            state = entry.state
+            if not entry.stored:
+                inserts.append(_entry_row(state, entry.first_seen))
+            elif entry.content_changed:
+                row = _entry_row(state, entry.first_seen)
+                updates.append((*row[2:], *row[:2]))
+            else:
+                expires = expires_at(state.content.body, entry.first_seen)
+                statuses.append((int(state.status), *state.status_record.record_id,
+                                 entry.first_seen, expires, *state.entry_id))
+            entry.stored, entry.dirty, entry.content_changed = True, False, False
+        if inserts:
+            self.cur.executemany(_INSERT_ENTRY, inserts)
+        if updates:
+            self.cur.executemany(_UPDATE_ENTRY, updates)
+        if statuses:
+            self.cur.executemany(_UPDATE_STATUS, statuses)
+
+    # -- two records for one id ---------------------------------------------------------
+
+    def _equivocation(self, rec: SignedRecord, held: Held) -> None:
+        """Keep both as evidence; if ``rec`` has the lower digest it replaces the held one
+        and the entries of both are rebuilt from their records."""
+        self.flush()
+        rid = rec.record_id
+        self._keep_evidence(rid, held.raw, held.first_seen)
+        self._keep_evidence(rid, rec.raw, self.now)
+        if rec.digest >= held.digest:
+            return
+        eid = rec.entry_id
+        self.cur.execute(
+            "UPDATE records SET raw = ?, digest = ?, entry_origin = ?, entry_seq = ?, "
+            "version = ?, status = ? WHERE origin = ? AND seq = ?",
+            (rec.raw, rec.digest, *eid, rec.body.version, int(rec.body.status), *rid),
+        )
+        self._held[rid] = Held(rec.raw, rec.digest, eid, held.first_seen)
+        for affected in dict.fromkeys((held.entry_id, eid)):
+            self._rebuild(affected)
+
+    def _keep_evidence(self, rid: RecordId, raw: bytes, seen: int) -> None:
+        self.cur.execute(
+            "INSERT INTO evidence (origin, seq, raw, digest, first_seen) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (origin, seq, digest) DO NOTHING",
+            (*rid, raw, hashlib.sha256(raw).digest(), seen),
+        )
+
+    def _rebuild(self, eid: EntryId) -> None:
+        """Recompute an entry from all its records (after an equivocation swapped one)."""
+        rows = self.cur.execute(
+            "SELECT raw, first_seen FROM records WHERE entry_origin = ? AND entry_seq = ? "
+            "ORDER BY origin, seq",
+            tuple(eid),
+        ).fetchall()
+        state: EntryState | None = None
+        first_seen: int | None = None
+        for raw, seen in rows:
+            rec = decode(raw)
+            if rec.body.control:
+                continue
+            state = join(state, rec)
+            first_seen = seen if first_seen is None else min(first_seen, seen)
+        stored = self.cur.execute(
+            "SELECT 1 FROM entries WHERE origin = ? AND seq = ?", tuple(eid)
+        ).fetchone() is not None
+        self._entries.pop(eid, None)
+        if state is None or first_seen is None:
+            if stored:
+                self.cur.execute("DELETE FROM entries WHERE origin = ? AND seq = ?", tuple(eid))
+            return
+        row = _entry_row(state, first_seen)
+        if stored:
+            self.cur.execute(_UPDATE_ENTRY, (*row[2:], *row[:2]))
+        else:
+            self.cur.execute(_INSERT_ENTRY, row)
+
+
+def count_outcomes(cur: sqlite3.Cursor, counts: dict[str, int]) -> None:
+    """Add to the named counters (``records.new`` and so on)."""
+    cur.executemany(
+        "INSERT INTO counters (name, value) VALUES (?, ?) "
+        "ON CONFLICT (name) DO UPDATE SET value = value + excluded.value",
+        list(counts.items()),
+    )
