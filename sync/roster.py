@@ -158,6 +158,27 @@ class RosterBook:
                 out.append((rec, self._signers(rec, roster)))
         return out
 
+    def records_starting(self, epoch: int) -> list[ControlRecord]:
+        """The change in force that started ``epoch``, its approvals, and the epoch's keys
+        signed by committee members: what a node that missed the re-key needs."""
+        roster = self.roster
+        change = next((rec for version in sorted(self._changes)
+                       for rec in self._changes[version].values()
+                       if isinstance(rec.what, RosterChange) and rec.what.epoch == epoch
+                       and any(r.head == rec.digest for r in self._history)), None)
+        out: list[ControlRecord] = []
+        if change is not None:
+            out.append(change)
+            out += sorted(self._approvals.get(change.digest, ()),
+                          key=lambda r: (r.origin, r.record.body.seq))
+        for rec in self._epoch_keys:
+            what = rec.what
+            assert isinstance(what, EpochKey)
+            if what.epoch == epoch and rec.origin in roster.committee | {
+                    o for r in self._history for o in r.committee}:
+                out.append(rec)
+        return out
+
     def epoch_keys_for(self, origin: int) -> list[EpochKey]:
         """Epoch keys sealed to ``origin`` by committee members of the roster in force."""
         roster = self.roster

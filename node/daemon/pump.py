@@ -82,6 +82,10 @@ class Sealer(Protocol):
     def open(self, frame: bytes) -> bytes | None:
         """The payload, or None for a frame this node cannot open (counted by the sealer)."""
 
+    def catch_up(self, frame: bytes, now: float) -> list[bytes]:
+        """Frames to send because ``frame`` (just opened) was sealed with an older epoch
+        than ours: its sender missed a re-key, and cannot read what we send now."""
+
 
 class Desk(Protocol):
     """Answers residents' direct messages."""
@@ -160,6 +164,7 @@ class Pump:
         self.counters: Counter[str] = Counter()
         self._inbox: deque[Received] = deque()
         self._texts: deque[Received] = deque()
+        self._catch_up: deque[bytes] = deque()  # sealed already, for a node behind an epoch
         self._next_local = float("-inf")
         self._next_prune = float("-inf")
         self._local_now = False
@@ -231,6 +236,7 @@ class Pump:
                     self.counters["frames_not_opened"] += 1
                     continue
                 payload = opened
+                self._catch_up.extend(self.sealer.catch_up(rx.payload, now))
             proto.receive(payload, rx.sender, now)
         if self._texts:
             self._answer_texts()
@@ -283,6 +289,15 @@ class Pump:
         radio = self.radio
         if self.sealer is not None and not self.sealer.can_seal():
             return  # no epoch key: gossip is never sent unsealed
+        while self._catch_up and radio.connected and radio.ready():
+            frame = self._catch_up.popleft()
+            try:
+                radio.send(frame, None, hop_limit=self.config.hop_limit)
+            except RadioError as exc:
+                logger.warning("catch-up frame not sent: %s", exc)
+                break
+            self.airtime.spend(now, airtime_seconds(len(frame), self.config.preset))
+            self.counters["catch_up_frames_sent"] += 1
         while radio.connected and radio.ready():
             utilisation = radio.metrics.channel_utilisation
             if not self.manners.may_send(utilisation, now):

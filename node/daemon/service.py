@@ -21,13 +21,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import gc
 import logging
 import os
 import random
 import signal
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -40,9 +41,11 @@ from meshaid.node.daemon.status import radio_status, radio_warnings, summary_row
 from meshaid.node.desk.allowlist import load_allow
 from meshaid.node.desk.desk import PhoneDesk
 from meshaid.node.errors import InputError, NodeError
+from meshaid.node.membership.local import membership_path
+from meshaid.node.membership.neighbourhood import Neighbourhood
 from meshaid.node.services import Node, PostRequest, open_node
 from meshaid.node.store.board import BoardStore
-from meshaid.node.store.sync_state import keep_known_runs, load_sync_state
+from meshaid.node.store.sync_state import bulk_load, keep_known_runs, load_sync_state
 from meshaid.protocol.record import SignedRecord
 from meshaid.sync.budget import HOUR
 from meshaid.sync.config import SyncConfig
@@ -61,11 +64,13 @@ _POST_FIELDS = {f.name for f in dataclasses.fields(PostRequest)}
 
 
 class StoreBoard:
-    """The pump's board on the node's store."""
+    """The pump's board on the node's store; control records stored go to the roster."""
 
-    def __init__(self, store: BoardStore, counters: Counter[str]) -> None:
+    def __init__(self, store: BoardStore, counters: Counter[str],
+                 neighbourhood: Neighbourhood) -> None:
         self.store = store
         self.counters = counters
+        self.neighbourhood = neighbourhood
         self._kept: dict[int, list[tuple[int, int]]] | None = None
 
     def accept(self, records: Sequence[SignedRecord], now: float) -> None:
@@ -75,6 +80,9 @@ class StoreBoard:
             self.counters["store_failed"] += len(records)
             logger.error("%d records not stored: %s", len(records), exc)
             return
+        stored = {r.record_id for r in results if r.outcome == "new"}
+        if self.neighbourhood.refresh(r for r in records if r.record_id in stored):
+            logger.info("roster version %d in force", self.neighbourhood.roster.version)
         for result in results:
             self.counters[f"records_{result.outcome}"] += 1
             if result.outcome == "new" and result.record_id is not None:
@@ -91,19 +99,61 @@ class StoreBoard:
 
 
 class StoreLocal:
-    """This node's records made since the last look, read from the store."""
+    """This node's records made since the last look, read from the store; and the
+    membership file, which ``meshaid join`` may have written meanwhile."""
 
-    def __init__(self, store: BoardStore, next_seq: int) -> None:
+    def __init__(self, store: BoardStore, next_seq: int, neighbourhood: Neighbourhood) -> None:
         self.store = store
         self.next_seq = next_seq  # the first seq of ours not yet handed to the engine
+        self.neighbourhood = neighbourhood
+        self._membership_seen = _mtime(membership_path(neighbourhood.node.home.root))
 
     def take_new(self) -> list[SignedRecord]:
+        seen = _mtime(membership_path(self.neighbourhood.node.home.root))
+        if seen != self._membership_seen:
+            self._membership_seen = seen
+            self.neighbourhood.reload()
+            logger.info("membership changed: neighbourhood %s, epoch keys %s",
+                        "joined" if self.neighbourhood.joined else "none",
+                        self.neighbourhood.keyring.epochs)
         top = self.store.next_seq()
         if top <= self.next_seq:
             return []
         mine = [r for r in self.store.records_of(self.store.origin) if r.body.seq >= self.next_seq]
         self.next_seq = top
+        self.neighbourhood.refresh(mine)  # roster changes signed by the CLI
         return mine
+
+
+def _mtime(path: Path) -> float | None:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return None
+
+
+class RosterRadios(Collection[int]):
+    """The radios that may post by text: those on the member roster in force (as it
+    changes), and those of the older ``[phone] allow`` list in the node's config."""
+
+    def __init__(self, legacy: Collection[int]) -> None:
+        self.neighbourhood: Neighbourhood | None = None  # the daemon's, once it started
+        self.legacy = frozenset(legacy)
+
+    def __contains__(self, radio: object) -> bool:
+        nb = self.neighbourhood
+        return radio in self.legacy or (
+            isinstance(radio, int) and nb is not None and nb.radio_allowed(radio))
+
+    def _all(self) -> set[int]:
+        nb = self.neighbourhood
+        return set(self.legacy) | (set(nb.roster.radios) if nb is not None else set())
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
 
 
 class Daemon:
@@ -121,6 +171,7 @@ class Daemon:
         poll_interval: float = LOCAL_POLL_SECONDS,
         control_path: Path | None = None,
         desk: PhoneDesk | None = None,
+        radios: RosterRadios | None = None,
         wall: Callable[[], float] = time.time,
     ) -> None:
         self.node = node
@@ -130,6 +181,7 @@ class Daemon:
         self.sync_config = sync_config or radio_config.sync_config()
         self.poll_interval = poll_interval
         self.desk = desk
+        self.radios = radios
         self._rng = rng or random.Random()
         self._wall = wall  # wall-clock seconds, for the ages the desk shows residents
         self.control = ControlServer(
@@ -139,6 +191,7 @@ class Daemon:
         self.counters: Counter[str] = Counter()
         self.pump: Pump | None = None
         self.engine: SyncEngine | None = None
+        self.neighbourhood: Neighbourhood | None = None
         self._wake = asyncio.Event()
         self._started = 0.0
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -152,20 +205,36 @@ class Daemon:
             return True
         if not self.radio.node_id:
             return False
-        state = load_sync_state(self.store)
-        engine = SyncEngine(self.store.key_of, self._rng, self.sync_config,
-                            node_id=self.radio.node_id)
-        engine.load(state.records, known=state.known, first_seen=state.first_seen)
-        logger.info("loaded %d records from the board store", len(state.records))
+        nb = self.neighbourhood = Neighbourhood(self.node)
+        nb.frame_mtu = self.radio.mtu
+        self.store.trust = nb.trust
+        if self.radios is not None:
+            self.radios.neighbourhood = nb
+        if not nb.joined:
+            logger.warning("this node is in no neighbourhood: nothing is sent or accepted until "
+                           "`meshaid join INVITE` (or `meshaid init --new-neighbourhood`)")
+        # Sealing takes its overhead out of every frame the engine plans.
+        self.sync_config = dataclasses.replace(
+            self.sync_config, mtu=min(self.sync_config.mtu, self.radio.mtu - nb.overhead))
+        with bulk_load():
+            state = load_sync_state(self.store)
+            engine = SyncEngine(nb.key_of, self._rng, self.sync_config,
+                                node_id=self.radio.node_id)
+            engine.load(state.records, known=state.known, first_seen=state.first_seen)
+            held = len(state.records)
+            del state
+        # What was loaded stays for the daemon's life: later collections need not walk it.
+        gc.freeze()
+        logger.info("loaded %d records from the board store", held)
         cfg = self.sync_config
         config = PumpConfig(local_poll_every=self.poll_interval, budget_seconds=cfg.budget_seconds,
                             preset=cfg.preset)
         self.engine = engine
         self.pump = Pump(
-            engine, self.radio, StoreBoard(self.store, self.counters),
+            engine, self.radio, StoreBoard(self.store, self.counters, nb),
             wall_minutes=self.store.now_minute, wall=self._wall, config=config,
-            local=StoreLocal(self.store, self.store.next_seq()), desk=self.desk,
-            wake=self._wake.set,
+            local=StoreLocal(self.store, self.store.next_seq(), nb), desk=self.desk,
+            sealer=nb, wake=self._wake.set,
         )
         self.pump.step(now)
         return True
@@ -263,6 +332,7 @@ class Daemon:
                 for n in sorted(neighbours, key=lambda n: -n.last_heard)
             ],
             "store": summary_rows(self.store),
+            "neighbourhood": self._neighbourhood_status(),
             "airtime": {
                 "used": pump.airtime.used(now) if pump is not None else 0.0,
                 "budget": self.sync_config.budget_seconds,
@@ -276,6 +346,18 @@ class Daemon:
                 "frames_received": frames_received,
                 "bad_requests": self.control.bad_requests,
             },
+        }
+
+
+    def _neighbourhood_status(self) -> dict[str, Any]:
+        nb = self.neighbourhood
+        if nb is None or not nb.joined:
+            return {"joined": False}
+        roster = nb.roster
+        return {
+            "joined": True, "name": roster.name, "roster_version": roster.version,
+            "frozen": roster.conflict is not None, "epochs": nb.keyring.epochs,
+            "nodes": len(roster.active_nodes()), "frames_not_opened": dict(nb.keyring.counters),
         }
 
 
@@ -302,10 +384,12 @@ def run_node(
             node.config = load_config(config_path)
         radio_config = load_radio_config(config_path or node.home.config_file)
         radio_config = radio_config.with_target(port, host)
-        desk = PhoneDesk(node, load_allow(config_path or node.home.config_file))
+        radios = RosterRadios(load_allow(config_path or node.home.config_file))
+        desk = PhoneDesk(node, radios)
         radio = MeshtasticRadio(radio_config.target, channel_index=radio_config.channel)
         try:
-            daemon = Daemon(node, radio, radio_config, sync_config=sync_config, desk=desk)
+            daemon = Daemon(node, radio, radio_config, sync_config=sync_config, desk=desk,
+                            radios=radios)
             asyncio.run(_until_signalled(daemon))
         finally:
             radio.close()

@@ -7,7 +7,8 @@ does what it asks through the node services, and returns the texts to send, each
 Who may do what:
 
 * anyone may read: list, search, show, more, help;
-* only radios on the allow-list (``[phone] allow`` in the node's config) may post;
+* only radios on the allow-list may post: the member roster's radios, and those of the
+  node config's ``[phone] allow`` (read until the roster lists them);
 * only the radio that posted an entry may close or withdraw it (the ``posters`` table);
 * anyone may answer a post: the desk passes the words to the poster's radio, and the
   poster's "R CODE ..." back to the last radio that wrote about that post, so that
@@ -131,7 +132,8 @@ class PhoneDesk:
         max_routes: int = MAX_ROUTES,
     ) -> None:
         self._node = node
-        self._allow = frozenset(allow)
+        # Kept as given: the daemon's allow-list follows the member roster as it changes.
+        self._allow = allow
         if max_routes < 1:
             raise ValueError("the desk needs room for at least one reply route")
         self._conversations: Lru[int, Conversation] = Lru(max_senders)

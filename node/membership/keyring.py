@@ -61,6 +61,12 @@ class Keyring:
         epoch, kid = max(self._keys, key=lambda k: (k[0], bytes(255 - b for b in k[1])))
         return EpochKeyHeld(epoch, self._keys[(epoch, kid)])
 
+    def key(self, epoch: int, key_id: bytes) -> bytes | None:
+        return self._keys.get((epoch, key_id))
+
+    def nonce(self) -> bytes:
+        return self._nonces(seal.NONCE_BYTES)
+
     # -- the pump's sealer ------------------------------------------------------------
 
     @property
@@ -75,6 +81,11 @@ class Keyring:
         if held is None:
             raise DecodeError("no epoch key: this node has not joined a neighbourhood")
         return seal.seal(held.key, held.epoch, self._nonces(seal.NONCE_BYTES), payload)
+
+    def catch_up(self, frame: bytes, now: float) -> list[bytes]:
+        """A keyring alone has no records to help a node behind an epoch (see
+        meshaid.node.membership.neighbourhood, which does)."""
+        return []
 
     def open(self, frame: bytes) -> bytes | None:
         """The payload of a frame sealed with one of our keys; None (counted) otherwise."""

@@ -42,6 +42,7 @@ from meshaid.hardware.sim.topology import Link, Topology
 from meshaid.node.daemon.control import ControlError, DaemonNotRunning, request, socket_path
 from meshaid.node.desk.allowlist import radio_label
 from meshaid.node.errors import NodeError
+from meshaid.node.membership import commands as membership
 from meshaid.node.services import init_node, open_node
 
 # Radio ids of the fake radios: nodes count up from the first, phones from the second.
@@ -217,9 +218,9 @@ def line_topology(size: int, loss: float, phones: Sequence[int]) -> Topology:
 class Neighbourhood:
     """Nodes in a line (first hears second, second hears third...), each with a daemon.
 
-    ``prepare`` (called by ``start``) makes each home that does not exist yet with
-    ``communities`` and ``zones``, puts each node's phone on its allow-list and teaches
-    every node the others' public keys. ``close`` stops everything it started.
+    ``prepare`` (called by ``start``) makes each home with ``communities`` and ``zones``,
+    puts each node's phone on its allow-list and forms the neighbourhood ``name`` with
+    the first node as its founder. ``close`` stops everything it started.
     """
 
     def __init__(
@@ -232,6 +233,7 @@ class Neighbourhood:
         seed: int = 1,
         communities: tuple[str, ...] = (),
         zones: tuple[str, ...] = (),
+        name: str = "Magnolia Flats",
     ) -> None:
         if len({n.name for n in nodes}) != len(nodes) or not nodes:
             raise ValueError("a neighbourhood needs nodes with distinct names")
@@ -241,6 +243,8 @@ class Neighbourhood:
         self.time_scale = time_scale
         self.communities = communities
         self.zones = zones
+        self.neighbourhood_name = name
+        self.roster_records = 0
         with_phone = [i for i, n in enumerate(nodes) if n.phone]
         self.air = MeshAir(line_topology(len(nodes), loss, with_phone), random.Random(seed),
                            time_scale=time_scale)
@@ -270,22 +274,27 @@ class Neighbourhood:
         return self.root / name
 
     def prepare(self) -> None:
-        """Homes, allow-lists and keys (radios and daemons not started yet)."""
+        """Homes and allow-lists, and the neighbourhood formed as a committee forms one:
+        the first node founds it (``init --new-neighbourhood``), each other node gives its
+        key (``meshaid key``), the founder adds it (``members add-node``) and the node joins
+        with its invite (``meshaid join``). The roster reaches the others over the air."""
         self.root.mkdir(parents=True, exist_ok=True)
-        keys: dict[str, bytes] = {}
         for i, spec in enumerate(self.specs):
             home = self.home_of(spec.name)
             init_node(home, name=spec.name, timezone="UTC", communities=self.communities,
                       zones=self.zones)
             if spec.phone:
                 _allow(home / "meshaid.toml", PHONE_RADIO_BASE + i)
-            with open_node(home) as node:
-                keys[spec.name] = node.store.public_key
-        for spec in self.specs:
-            with open_node(self.home_of(spec.name)) as node:
-                for other, key in keys.items():
-                    if other != spec.name:
-                        node.store.add_key(key, f"node {other}")
+        founder, *others = self.specs
+        with open_node(self.home_of(founder.name)) as first:
+            membership.found(first, self.neighbourhood_name)
+            for spec in others:
+                with open_node(self.home_of(spec.name)) as node:
+                    _, invite = membership.add_node(first, membership.node_key_text(node),
+                                                    spec.name)
+                    membership.join(node, invite.to_text())
+            # The roster: the genesis, its epoch key and one change per node invited.
+            self.roster_records = first.store.next_seq() - 1
 
     def start(self) -> None:
         """Prepare, then the radios on the air, then one daemon per node."""
@@ -317,8 +326,13 @@ class Neighbourhood:
                    "every node's radio connected", self)
 
     def counts(self) -> dict[str, int | None]:
-        """Records each node's store holds, by node name (None: daemon not answering)."""
-        return {node.name: node.records() for node in self.nodes}
+        """Board records (posts and their changes) each node's store holds, by node name,
+        leaving out the roster's records (None: daemon not answering)."""
+        out: dict[str, int | None] = {}
+        for node in self.nodes:
+            held = node.records()
+            out[node.name] = None if held is None else max(held - self.roster_records, 0)
+        return out
 
     def exited(self) -> list[NodeProcess]:
         return [n for n in self.nodes if n.process is not None and not n.running()]

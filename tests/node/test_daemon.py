@@ -24,6 +24,7 @@ from meshaid.hardware.fake_radio import FakeDevice, LocalAir, TcpPort
 from meshaid.hardware.meshtastic_radio import MeshtasticRadio, TcpTarget
 from meshaid.hardware.radio import Received
 from meshaid.node.daemon.control import ControlError, request, socket_path
+from meshaid.node.membership import commands
 from meshaid.node.services import init_node, open_node
 from meshaid.node.store.sync_state import store_summary
 
@@ -107,14 +108,16 @@ def records_of(home: Path, origin: int) -> int:
 
 @pytest.fixture(scope="module")
 def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Daemon, Daemon]]:
-    """Daemons A and B running on two fake radios in range; B accepts A's records."""
+    """Daemons A and B running on two fake radios in range, in one neighbourhood."""
     tmp = tmp_path_factory.mktemp("daemons")
     air = LocalAir()
     a = make_daemon(tmp, "a", 0x4D41_0001, air)
     b = make_daemon(tmp, "b", 0x4D41_0002, air)
-    _, a_key = origin_of(a.home)
-    with open_node(b.home) as node:
-        node.store.add_key(a_key, "node a")
+    # A founds the neighbourhood and invites B; the roster reaches B over the air.
+    with open_node(a.home) as node_a, open_node(b.home) as node_b:
+        commands.found(node_a, "Magnolia Flats")
+        _, invite = commands.add_node(node_a, commands.node_key_text(node_b), "b")
+        commands.join(node_b, invite.to_text())
     try:
         a.start()
         b.start()

@@ -12,11 +12,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from membership_kit import form
 
 from meshaid.hardware.memory_radio import MemoryRadio
 from meshaid.node.daemon.radio_config import RadioConfig
-from meshaid.node.daemon.service import Daemon
+from meshaid.node.daemon.service import Daemon, RosterRadios
 from meshaid.node.desk.desk import PhoneDesk
+from meshaid.node.membership import commands
 from meshaid.node.services import BoardQuery, Node, PostRequest, init_node, open_node
 from meshaid.node.store.sync_state import load_sync_state
 from meshaid.sync.config import SyncConfig
@@ -36,12 +38,11 @@ def make_daemon(node: Node, radio: MemoryRadio, seed: int, **kw: object) -> Daem
 
 
 class Pair:
-    """Daemons A and B on memory radios in range of each other; each accepts the other."""
+    """Daemons A and B on memory radios in range of each other, in one neighbourhood."""
 
     def __init__(self, tmp: Path) -> None:
         self.a_node, self.b_node = make_node(tmp, "a"), make_node(tmp, "b")
-        self.a_node.store.add_key(self.b_node.store.public_key, "node b")
-        self.b_node.store.add_key(self.a_node.store.public_key, "node a")
+        form(self.a_node, [self.b_node])
         self.a_radio, self.b_radio = MemoryRadio(RADIO_A), MemoryRadio(RADIO_B)
         self.a = make_daemon(self.a_node, self.a_radio, 1)
         self.b = make_daemon(self.b_node, self.b_radio, 2)
@@ -105,8 +106,10 @@ def test_status_counts_neighbours_airtime_and_the_store(pair: Pair) -> None:
     assert status["radio"]["target"] == f"memory:!{RADIO_B:08x}"
     assert status["counters"]["records_new"] == 1
     own = [r for r in status["store"] if not r["own"]]
-    assert own == [{"origin": f"{pair.a_node.store.origin:08x}", "records": 1, "max_seq": 1,
-                    "own": False}]
+    made = pair.a_node.store.next_seq() - 1  # the roster's records and the post
+    assert own == [{"origin": f"{pair.a_node.store.origin:08x}", "records": made,
+                    "max_seq": made, "own": False}]
+    assert status["neighbourhood"]["joined"] and status["neighbourhood"]["roster_version"] == 2
     assert status["airtime"]["used"] > 0
 
 
@@ -124,6 +127,7 @@ def test_frames_wait_in_the_engine_while_the_radio_is_away(pair: Pair) -> None:
 
 def test_the_pump_hands_a_frame_only_when_the_radio_has_room(tmp_path: Path) -> None:
     node = make_node(tmp_path, "a")
+    commands.found(node, "Magnolia Flats")
     radio = MemoryRadio(RADIO_A, capacity=1)
     daemon = make_daemon(node, radio, 1)
     daemon.step(0.0)
@@ -178,4 +182,25 @@ def test_the_engine_is_built_with_the_radios_node_id_once_it_is_known(tmp_path: 
     radio._node_id = RADIO_A
     daemon.step(1.0)
     assert daemon.engine is not None and daemon.engine.node_id == RADIO_A
+    node.close()
+
+
+def test_a_radio_the_roster_adds_may_post_by_text(tmp_path: Path) -> None:
+    node = make_node(tmp_path, "a")
+    commands.found(node, "Magnolia Flats")
+    radios = RosterRadios(frozenset())
+    radio = MemoryRadio(RADIO_A)
+    daemon = make_daemon(node, radio, 1, desk=PhoneDesk(node, radios), radios=radios)
+    daemon.step(0.0)
+    radio.hear_text("need water for 3 families", PHONE)
+    daemon.step(1.0)
+    (refused,) = radio.take_texts()
+    assert "need water" not in refused.text and PHONE not in radios
+    commands.radio(node, PHONE, True, name="Rosa")
+    daemon.step(5.0)  # the roster change, signed by the CLI, is picked up at the next poll
+    assert PHONE in radios
+    radio.hear_text("need water for 3 families", PHONE)
+    daemon.step(6.0)
+    replies = radio.take_texts()
+    assert replies and any("water" in r.text for r in replies)
     node.close()

@@ -3,8 +3,8 @@
 A and C are two hops apart: what A's resident posts reaches C only through B (B's radio
 relays the frame, or B's daemon gossips the record on). B's daemon reaches its radio over
 a pseudo-terminal (--port), A's and C's over TCP (--host). Each home is set up with
-`meshaid init`; the neighbourhood then teaches each node the others' keys and puts A's
-phone on A's allow-list.
+`meshaid init`; A founds the neighbourhood and invites B and C, whose roster then comes
+over the air; A's phone is on A's allow-list.
 """
 
 from __future__ import annotations

@@ -1,0 +1,349 @@
+"""Neighbourhood commands: ``key``, ``join``, ``members``, ``committee``, ``roster``.
+
+Each calls one service of meshaid.node.membership.commands and prints its result; every
+read command takes ``--json``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from meshaid.cli import output
+from meshaid.cli.context import CliContext
+from meshaid.cli.errors import reports_errors
+from meshaid.node.errors import InputError
+from meshaid.node.membership import commands
+from meshaid.node.membership.neighbourhood import Neighbourhood
+from meshaid.sync.roster import Roster
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+qr_option = click.option("--qr", is_flag=True, help="Also print it as a QR code.")
+
+
+def _qr(text: str) -> str:
+    import io
+
+    import segno  # only when asked: nothing else needs the QR code library
+
+    # Upper case: QR codes hold upper-case letters and digits in their compact mode.
+    out = io.StringIO()
+    segno.make(text.upper(), error="m").terminal(out=out, compact=True)
+    return out.getvalue().rstrip("\n")
+
+
+def _radio_number(text: str) -> int:
+    t = text.strip().lower().lstrip("!")
+    try:
+        return int(t, 16) if not t.isdigit() or text.strip().startswith("!") else int(t)
+    except ValueError:
+        raise InputError(f"{text!r} is not a radio's node number (e.g. !a1b2c3d4)") from None
+
+
+def roster_json(roster: Roster, nb: Neighbourhood | None = None) -> dict[str, Any]:
+    return {
+        "neighbourhood": roster.neighbourhood.hex(),
+        "name": roster.name,
+        "version": roster.version,
+        "head": roster.head.hex()[:16],
+        "threshold": roster.threshold,
+        "epoch": roster.epoch,
+        "frozen": roster.conflict is not None,
+        "nodes": [
+            {"name": n.name, "origin": f"{n.origin:08x}", "committee": n.origin in roster.committee,
+             "active": n.active, "last_seq": n.last_seq, "floor": n.floor}
+            for n in sorted(roster.nodes.values(), key=lambda n: n.name)
+        ],
+        "radios": [
+            {"radio": f"!{r.radio:08x}", "name": r.name, "pinned": bool(r.key)}
+            for r in sorted(roster.radios.values(), key=lambda r: r.radio)
+        ],
+        "pending": [] if nb is None else [
+            {"id": rec.digest.hex()[:8], "version": rec.what.version,  # type: ignore[union-attr]
+             "signed_by": sorted(nb.name_of(o) or f"{o:08x}" for o in signers)}
+            for rec, signers in nb.book.pending()
+        ],
+    }
+
+
+def _roster_text(data: dict[str, Any]) -> str:
+    lines = [f"neighbourhood {data['name']!r} ({data['neighbourhood']}), roster version "
+             f"{data['version']}, epoch {data['epoch']}; changes need {data['threshold']} "
+             "committee signature(s)"]
+    if data["frozen"]:
+        lines.append("FROZEN: two different changes were signed for the next version; the "
+                     "committee must agree which stands")
+    rows = [[n["name"], n["origin"], "committee" if n["committee"] else "node",
+             "active" if n["active"] else f"removed after seq {n['last_seq']}"]
+            for n in data["nodes"]]
+    if rows:
+        lines.append(output.table(["node", "origin", "role", "state"], rows))
+    if data["radios"]:
+        lines.append(output.table(["radio", "name", "key"], [
+            [r["radio"], r["name"], "pinned" if r["pinned"] else "not pinned"]
+            for r in data["radios"]]))
+    for p in data["pending"]:
+        lines.append(f"waiting: change {p['id']} (version {p['version']}), signed by "
+                     f"{', '.join(p['signed_by'])}; approve with `meshaid roster approve "
+                     f"{p['id']}`")
+    return "\n".join(lines)
+
+
+def _changed(roster: Roster, before: int, as_json: bool, nb: Neighbourhood) -> None:
+    if as_json:
+        click.echo(output.to_json(roster_json(roster, nb)))
+    elif roster.version > before:
+        click.echo(f"roster version {roster.version} is in force")
+    else:
+        click.echo(f"signed; the change waits for {roster.threshold} committee signatures "
+                   "(`meshaid roster approve ID` on another committee node)")
+
+
+@click.command()
+@qr_option
+@json_option
+@click.pass_obj
+@reports_errors
+def key(obj: CliContext, qr: bool, as_json: bool) -> None:
+    """Print this node's public key, to give to a committee member.
+
+    One line with a checksum: read it aloud, type it, or show it as a QR code.
+
+    Example:
+
+    \b
+        meshaid key
+        meshaid key --qr
+    """
+    with obj.open_node() as node:
+        text = commands.node_key_text(node)
+    if as_json:
+        click.echo(output.to_json({"key": text}))
+        return
+    click.echo(text)
+    if qr:
+        click.echo(_qr(text))
+
+
+@click.command()
+@click.argument("invite")
+@click.pass_obj
+@reports_errors
+def join(obj: CliContext, invite: str) -> None:
+    """Join a neighbourhood with an invite made for this node.
+
+    INVITE is the text `meshaid members add-node` printed, or a file holding it. The node
+    then gets the roster and the board from its neighbours over the air.
+
+    Example:
+
+    \b
+        meshaid join mi1-....
+        meshaid join /media/usb/south-porch.invite
+    """
+    text = invite
+    path = Path(invite)
+    if not invite.lower().startswith("mi1") and path.is_file():
+        try:
+            text = path.read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"{path}: cannot be read ({exc})") from exc
+    with obj.open_node() as node:
+        membership = commands.join(node, text)
+    click.echo(f"joined neighbourhood {membership.neighbourhood.hex()}; run `meshaid run` and "
+               "the roster and board will arrive from the neighbours")
+
+
+@click.group()
+def members() -> None:
+    """The nodes and residents' radios on the roster."""
+
+
+@members.command("list")
+@json_option
+@click.pass_obj
+@reports_errors
+def members_list(obj: CliContext, as_json: bool) -> None:
+    """List the nodes and radios on the roster in force."""
+    with obj.open_node() as node:
+        nb = Neighbourhood(node)
+        data = roster_json(nb.roster, nb)
+    click.echo(output.to_json(data) if as_json else _roster_text(data))
+
+
+@members.command("add-node")
+@click.argument("key_text", metavar="KEY")
+@click.option("--name", required=True, help="The node's name, as boards will show it.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the invite to this file (e.g. on a USB stick).")
+@qr_option
+@click.pass_obj
+@reports_errors
+def add_node(obj: CliContext, key_text: str, name: str, out: Path | None, qr: bool) -> None:
+    """Put a node on the roster and print its invite (committee nodes only).
+
+    KEY is what `meshaid key` printed on the new node. The invite holds the epoch key
+    sealed to that node: it is useless to anyone who copies it.
+
+    Example:
+
+    \b
+        meshaid members add-node mk1-.... --name "south porch" --out /media/usb/sp.invite
+    """
+    with obj.open_node() as node:
+        roster, invite = commands.add_node(node, key_text, name)
+    text = invite.to_text()
+    if out is not None:
+        try:
+            out.write_text(text + "\n", encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"{out}: cannot be written ({exc})") from exc
+    click.echo(text)
+    if qr:
+        click.echo(_qr(text))
+    click.echo(f"on {name}: meshaid join INVITE  (roster version {roster.version})", err=True)
+
+
+@members.command("remove")
+@click.argument("node_name", metavar="NODE")
+@json_option
+@click.pass_obj
+@reports_errors
+def remove(obj: CliContext, node_name: str, as_json: bool) -> None:
+    """Take a node off the roster; a new key goes to every other node."""
+    with obj.open_node() as node:
+        nb = Neighbourhood(node)
+        before = nb.roster.version
+        roster = commands.remove_node(node, node_name)
+        _changed(roster, before, as_json, Neighbourhood(node))
+
+
+@members.command("add-radio")
+@click.argument("radio")
+@click.option("--key", "radio_key", help="The radio's public key (Meshtastic app: base64).")
+@click.option("--name", default="resident", help="Who it belongs to, for the committee.")
+@json_option
+@click.pass_obj
+@reports_errors
+def add_radio(obj: CliContext, radio: str, radio_key: str | None, name: str,
+              as_json: bool) -> None:
+    """Allow a resident's radio (e.g. !a1b2c3d4) to post by text."""
+    with obj.open_node() as node:
+        before = Neighbourhood(node).roster.version
+        roster = commands.radio(node, _radio_number(radio), True, radio_key, name)
+        _changed(roster, before, as_json, Neighbourhood(node))
+
+
+@members.command("remove-radio")
+@click.argument("radio")
+@json_option
+@click.pass_obj
+@reports_errors
+def remove_radio(obj: CliContext, radio: str, as_json: bool) -> None:
+    """Stop taking posts from a resident's radio."""
+    with obj.open_node() as node:
+        before = Neighbourhood(node).roster.version
+        roster = commands.radio(node, _radio_number(radio), False)
+        _changed(roster, before, as_json, Neighbourhood(node))
+
+
+@click.group()
+def committee() -> None:
+    """The committee: the nodes whose signatures change the roster."""
+
+
+@committee.command("list")
+@json_option
+@click.pass_obj
+@reports_errors
+def committee_list(obj: CliContext, as_json: bool) -> None:
+    """List the committee."""
+    with obj.open_node() as node:
+        roster = Neighbourhood(node).roster
+    names = sorted(roster.nodes[o].name for o in roster.committee if o in roster.nodes)
+    if as_json:
+        click.echo(output.to_json({"committee": names, "threshold": roster.threshold}))
+    else:
+        click.echo("\n".join(names) + f"\nchanges need {roster.threshold} signature(s)")
+
+
+@committee.command("add")
+@click.argument("node_name", metavar="NODE")
+@json_option
+@click.pass_obj
+@reports_errors
+def committee_add(obj: CliContext, node_name: str, as_json: bool) -> None:
+    """Put a node on the committee."""
+    with obj.open_node() as node:
+        before = Neighbourhood(node).roster.version
+        roster = commands.committee(node, node_name, True)
+        _changed(roster, before, as_json, Neighbourhood(node))
+
+
+@committee.command("remove")
+@click.argument("node_name", metavar="NODE")
+@json_option
+@click.pass_obj
+@reports_errors
+def committee_remove(obj: CliContext, node_name: str, as_json: bool) -> None:
+    """Take a node off the committee; a new key goes to every node."""
+    with obj.open_node() as node:
+        before = Neighbourhood(node).roster.version
+        roster = commands.committee(node, node_name, False)
+        _changed(roster, before, as_json, Neighbourhood(node))
+
+
+@click.group()
+def roster() -> None:
+    """The roster's versions, and changes waiting for signatures."""
+
+
+@roster.command("show")
+@json_option
+@click.pass_obj
+@reports_errors
+def roster_show(obj: CliContext, as_json: bool) -> None:
+    """Show the roster in force and the changes waiting for signatures."""
+    with obj.open_node() as node:
+        nb = Neighbourhood(node)
+        data = roster_json(nb.roster, nb)
+    click.echo(output.to_json(data) if as_json else _roster_text(data))
+
+
+@roster.command("log")
+@json_option
+@click.pass_obj
+@reports_errors
+def roster_log(obj: CliContext, as_json: bool) -> None:
+    """Every roster version in force so far, and who signed it."""
+    with obj.open_node() as node:
+        nb = Neighbourhood(node)
+        rows: list[dict[str, Any]] = [
+                {"version": r.version, "head": r.head.hex()[:8], "nodes": len(r.active_nodes()),
+                 "committee": len(r.committee), "epoch": r.epoch,
+                 "signed_by": [nb.name_of(o) or f"{o:08x}" for o in r.signers]}
+                for r in nb.book.history]
+    if as_json:
+        click.echo(output.to_json(rows))
+        return
+    click.echo(output.table(["version", "id", "nodes", "committee", "epoch", "signed by"], [
+        [str(r["version"]), r["head"], str(r["nodes"]), str(r["committee"]), str(r["epoch"]),
+         ", ".join(r["signed_by"])] for r in rows]))
+
+
+@roster.command("approve")
+@click.argument("change_id", metavar="ID")
+@json_option
+@click.pass_obj
+@reports_errors
+def roster_approve(obj: CliContext, change_id: str, as_json: bool) -> None:
+    """Sign a change another committee member proposed (see `roster show` for its ID)."""
+    with obj.open_node() as node:
+        before = Neighbourhood(node).roster.version
+        result = commands.approve(node, change_id)
+        _changed(result, before, as_json, Neighbourhood(node))
+
+
+
