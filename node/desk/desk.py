@@ -12,7 +12,7 @@ Who may do what:
 * only the radio that posted an entry may close or withdraw it (the ``posters`` table);
 * anyone may answer a post: the desk passes the words to the poster's radio, and the
   poster's "R CODE ..." back to the last radio that wrote about that post, so that
-  neither learns the other's radio id (DESIGN.md section 5; the routes survive a restart,
+  neither learns the other's radio id (SECURITY.md; the routes survive a restart,
   meshaid.node.desk.routes).
 
 What is confirmed (``Command.asks_first``), and why: a post goes on air to the whole

@@ -1,6 +1,6 @@
 """Which resident's radio posted which entry: the ``posters`` table.
 
-The table stays on this node and never goes on air (DESIGN.md section 5: replies to a
+The table stays on this node and never goes on air (see SECURITY.md: replies to a
 poster go through the node, never by exposing radio ids). It is what lets a resident close
 their own post by code and lets neighbours' answers reach the poster.
 """

@@ -3,7 +3,7 @@
 When a neighbour writes "R 4F2K can I pick it up?", the desk passes the words to the
 poster and remembers, per entry, that neighbour's radio and language. The poster's
 "R 4F2K yes, after 5" then goes back to the last neighbour who wrote, and neither learns the
-other's radio id (DESIGN.md section 5). The table is in the node's database, so a restart
+other's radio id (see SECURITY.md). The table is in the node's database, so a restart
 of the daemon (a power cut, an upgrade) loses no route; it never goes on air. It holds at
 most ``limit`` routes (the least recently written go first), and an entry's route goes
 with the entry when the store prunes it.
