@@ -3,8 +3,8 @@
 The words are in the catalogues, one per language (meshaid.node.phone.messages); this
 module puts them together with what residents wrote, and keeps every message within one
 Meshtastic text of at most ``MAX_REPLY_BYTES`` UTF-8 bytes (the app shows up to about 200;
-a Meshtastic text is at most 233 bytes). Longer answers are split into pages: functions that may need
-several return a tuple of pages; the node sends the first and keeps the rest for
+a Meshtastic text is at most 233 bytes). Longer answers are split into pages: functions
+that may need several return a tuple of pages; the node sends the first and keeps the rest for
 "more"/"mas". Residents are answered in their language when it has a catalogue, everyone
 else in English, with a pointer to the other catalogues added where it fits.
 
