@@ -97,12 +97,14 @@ def run(argv: list[str], env: dict[str, str]) -> Run:
 
 
 def median_run(argv: list[str], env: dict[str, str], repeats: int) -> dict[str, float]:
-    """Medians of ``repeats`` runs after one warm-up (fewer when a run takes seconds)."""
+    """Medians of ``repeats`` runs after a warm-up (which writes the bytecode); one run when
+    a run takes seconds."""
+    warm = run(argv, env)
+    if warm.code != 0:
+        raise SystemExit(f"{' '.join(argv[3:])} failed: {warm.err.decode()[-500:]}")
     runs = [run(argv, env)]
-    if runs[0].code != 0:
-        raise SystemExit(f"{' '.join(argv[3:])} failed: {runs[0].err.decode()[-500:]}")
     if runs[0].wall < 3:
-        runs = [run(argv, env) for _ in range(repeats)]
+        runs += [run(argv, env) for _ in range(repeats - 1)]
     return {"wall": statistics.median(r.wall for r in runs),
             "cpu": statistics.median(r.cpu for r in runs),
             "rss": max(r.rss for r in runs), "runs": len(runs)}
@@ -471,8 +473,10 @@ a process on their own, over bare Python's {yard['idle'] / MiB:.0f} MiB and
 
 def libraries(yard: dict[str, Any]) -> str:
     base = yard["help"]["cpu"]
+    notes = {"alembic.command": " (SQLAlchemy included)"}
     return "; ".join(
-        f"`{key[7:]}` {(r['rss'] - yard['idle']) / MiB:+.0f} MiB, {r['cpu'] - base:+.2f} s CPU"
+        f"`{key[7:]}`{notes.get(key[7:], '')} {(r['rss'] - yard['idle']) / MiB:+.0f} MiB, "
+        f"{r['cpu'] - base:+.2f} s CPU"
         for key, r in yard.items() if key.startswith("import ")
     )
 

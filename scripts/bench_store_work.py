@@ -286,12 +286,12 @@ def sqlite_merge(
     make, ``per`` to a transaction (with meshaid's decode and signature check if ``check``)."""
     from nacl.signing import VerifyKey
 
-    from meshaid.node.store.merging import ENTRY_COLUMNS, _entry_row, _record_row
+    from meshaid.node.store.merging import ENTRY_COLUMNS, entry_row, record_row
     from meshaid.protocol.record import SIGN_DOMAIN, decode
     from meshaid.sync.merge import join
 
     recs = [decode(raw) for raw in raws]
-    rows = [(_record_row(r, 0), _entry_row(join(None, r), 0) if not r.body.entry_seq else None)
+    rows = [(record_row(r, 0), entry_row(join(None, r), 0) if not r.body.entry_seq else None)
             for r in recs]
     conn = sqlite3.connect(db, isolation_level=None)
     for pragma in ("journal_mode = WAL", "synchronous = FULL", "foreign_keys = ON"):

@@ -44,7 +44,7 @@ from meshaid.node.store.database import (
     store_errors,
     write_cursor,
 )
-from meshaid.node.store.merging import Merge, count_outcomes
+from meshaid.node.store.merging import Merge, bulk_load, count_outcomes
 from meshaid.node.store.reading import OPEN_STATUSES, STATUS_FILTERS, Entry, EntryFilter
 from meshaid.protocol.errors import DecodeError, SignatureError
 from meshaid.protocol.record import (
@@ -273,7 +273,7 @@ class BoardStore:
         """Verify and merge records in one transaction (see the module docstring)."""
         offered = list(records)
         results: list[ApplyResult | None] = [None] * len(offered)
-        with self.writing() as cur:
+        with self.writing() as cur, bulk_load():
             keys: _Keys = {}
             valid: list[tuple[int, SignedRecord]] = []
             for i, item in enumerate(offered):

@@ -15,13 +15,15 @@ otherwise walk them all again and again.
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from meshaid.node.store.board import BoardStore
+from meshaid.node.store.merging import bulk_load
 from meshaid.protocol.record import RecordId, SignedRecord, decode_stored
+
+__all__ = ["Runs", "SyncState", "bulk_load", "keep_known_runs", "load_sync_state",
+           "store_summary"]
 
 Runs = Mapping[int, Sequence[tuple[int, int]]]
 # Rows fetched from SQLite at a time while loading.
@@ -33,18 +35,6 @@ class SyncState:
     records: list[SignedRecord]
     first_seen: dict[RecordId, int]
     known: dict[int, list[tuple[int, int]]]
-
-
-@contextmanager
-def bulk_load() -> Iterator[None]:
-    """The cyclic garbage collector off for the block (as it was before, after it)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def load_sync_state(store: BoardStore) -> SyncState:
