@@ -6,6 +6,7 @@ read command takes ``--json``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from meshaid.cli.errors import reports_errors
 from meshaid.node.errors import InputError
 from meshaid.node.membership import commands
 from meshaid.node.membership.neighbourhood import Neighbourhood
+from meshaid.node.services import Node
 from meshaid.sync.roster import Roster
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
@@ -89,6 +91,14 @@ def _roster_text(data: dict[str, Any]) -> str:
                      f"{', '.join(p['signed_by'])}; approve with `meshaid roster approve "
                      f"{p['id']}`")
     return "\n".join(lines)
+
+
+def _change(obj: CliContext, as_json: bool, change: Callable[[Node], Roster]) -> None:
+    """Run one roster change on this node and say whether it is in force."""
+    with obj.open_node() as node:
+        before = Neighbourhood(node).roster.version
+        roster = change(node)
+        _changed(roster, before, as_json, Neighbourhood(node))
 
 
 def _changed(roster: Roster, before: int, as_json: bool, nb: Neighbourhood) -> None:
@@ -213,11 +223,7 @@ def add_node(obj: CliContext, key_text: str, name: str, out: Path | None, qr: bo
 @reports_errors
 def remove(obj: CliContext, node_name: str, as_json: bool) -> None:
     """Take a node off the roster; a new key goes to every other node."""
-    with obj.open_node() as node:
-        nb = Neighbourhood(node)
-        before = nb.roster.version
-        roster = commands.remove_node(node, node_name)
-        _changed(roster, before, as_json, Neighbourhood(node))
+    _change(obj, as_json, lambda n: commands.remove_node(n, node_name))
 
 
 @members.command("add-radio")
@@ -230,10 +236,7 @@ def remove(obj: CliContext, node_name: str, as_json: bool) -> None:
 def add_radio(obj: CliContext, radio: str, radio_key: str | None, name: str,
               as_json: bool) -> None:
     """Allow a resident's radio (e.g. !a1b2c3d4) to post by text."""
-    with obj.open_node() as node:
-        before = Neighbourhood(node).roster.version
-        roster = commands.radio(node, _radio_number(radio), True, radio_key, name)
-        _changed(roster, before, as_json, Neighbourhood(node))
+    _change(obj, as_json, lambda n: commands.radio(n, _radio_number(radio), True, radio_key, name))
 
 
 @members.command("remove-radio")
@@ -243,10 +246,7 @@ def add_radio(obj: CliContext, radio: str, radio_key: str | None, name: str,
 @reports_errors
 def remove_radio(obj: CliContext, radio: str, as_json: bool) -> None:
     """Stop taking posts from a resident's radio."""
-    with obj.open_node() as node:
-        before = Neighbourhood(node).roster.version
-        roster = commands.radio(node, _radio_number(radio), False)
-        _changed(roster, before, as_json, Neighbourhood(node))
+    _change(obj, as_json, lambda n: commands.radio(n, _radio_number(radio), False))
 
 
 @click.group()
@@ -276,10 +276,7 @@ def committee_list(obj: CliContext, as_json: bool) -> None:
 @reports_errors
 def committee_add(obj: CliContext, node_name: str, as_json: bool) -> None:
     """Put a node on the committee."""
-    with obj.open_node() as node:
-        before = Neighbourhood(node).roster.version
-        roster = commands.committee(node, node_name, True)
-        _changed(roster, before, as_json, Neighbourhood(node))
+    _change(obj, as_json, lambda n: commands.committee(n, node_name, True))
 
 
 @committee.command("remove")
@@ -289,10 +286,7 @@ def committee_add(obj: CliContext, node_name: str, as_json: bool) -> None:
 @reports_errors
 def committee_remove(obj: CliContext, node_name: str, as_json: bool) -> None:
     """Take a node off the committee; a new key goes to every node."""
-    with obj.open_node() as node:
-        before = Neighbourhood(node).roster.version
-        roster = commands.committee(node, node_name, False)
-        _changed(roster, before, as_json, Neighbourhood(node))
+    _change(obj, as_json, lambda n: commands.committee(n, node_name, False))
 
 
 @click.group()
@@ -340,10 +334,7 @@ def roster_log(obj: CliContext, as_json: bool) -> None:
 @reports_errors
 def roster_approve(obj: CliContext, change_id: str, as_json: bool) -> None:
     """Sign a change another committee member proposed (see `roster show` for its ID)."""
-    with obj.open_node() as node:
-        before = Neighbourhood(node).roster.version
-        result = commands.approve(node, change_id)
-        _changed(result, before, as_json, Neighbourhood(node))
+    _change(obj, as_json, lambda n: commands.approve(n, change_id))
 
 
 
