@@ -12,15 +12,19 @@ full 231-byte frame, far beyond the largest record (512 bytes, 3 fragments) whil
 room for tests and for bulk payloads on small frames. Each frame costs as much airtime as
 about 50 payload bytes, so saving the last header byte would not be worth the limits.
 
-The reassembler keys partial messages on (sender, msg_id); the sender is the radio id in
-the Meshtastic header, which relays keep, so copies of one fragment heard through several
-relays are recognised as duplicates.
+The reassembler keys partial messages on (sender, msg_id, count); the sender is the radio
+id in the Meshtastic header, which relays keep, so copies of one fragment heard through
+several relays are recognised as duplicates. Fragments are not signed: the reassembler
+caps what any one sender id may hold, and keeps a second chunk heard for an index beside
+the first, so a forged fragment cannot complete a real message with junk for good.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import product
 
 from meshaid.protocol.errors import DecodeError, UsageError
 
@@ -93,51 +97,62 @@ class ReassemblyStats:
     completed: int = 0
     duplicates: int = 0
     malformed: int = 0
-    inconsistent: int = 0  # conflicts with the partial message of the same id: that one dropped
+    inconsistent: int = 0  # other bytes for an index already held: kept as a candidate
     oversize: int = 0
     evicted: int = 0  # partial messages dropped to stay within the memory bounds
     expired: int = 0  # partial messages dropped after the timeout
+    rejected: int = 0  # messages whole but refused by the caller (junk): not finished
+
+
+# Chunks kept for one index of a message: the first heard and one other. A fragment is not
+# authenticated beyond the neighbourhood's key, so a member can forge one for a message it
+# heard begin; the real one, heard later, is kept beside it and tried too.
+MAX_CANDIDATES = 2
+# Combinations tried when a fragment completes a message (each is joined and offered to
+# the caller's check): bounds the work one fragment can cause.
+MAX_TRIES = 8
+
+Key = tuple[int, int, int]  # (sender, msg_id, count)
 
 
 @dataclass
 class _Partial:
     count: int
     last_seen: float
-    chunks: dict[int, bytes] = field(default_factory=dict)
-    chunk_len: int = 0  # length of every chunk but the last; 0 until one is seen
-    size: int = 0
+    chunks: dict[int, list[bytes]] = field(default_factory=dict)  # index -> candidates
+    size: int = 0  # bytes of every candidate held
 
-    def consistent(self, frag: Fragment) -> bool:
-        if frag.count != self.count:
-            return False
-        held = self.chunks.get(frag.index)
-        if held is not None:
-            return held == frag.chunk
-        last = frag.index == frag.count - 1
-        if self.chunk_len:
-            return len(frag.chunk) <= self.chunk_len if last else len(frag.chunk) == self.chunk_len
-        if not last:
-            # The last chunk, if already held, may not be longer than a full one.
-            tail = self.chunks.get(self.count - 1)
-            return tail is None or len(tail) <= len(frag.chunk)
+
+def _least_total(frag: Fragment) -> int:
+    """The smallest size a message can have that this fragment belongs to."""
+    if frag.index == frag.count - 1:
+        return (frag.count - 1) + len(frag.chunk)
+    return (frag.count - 1) * len(frag.chunk) + 1
+
+
+def _fits(chunks: tuple[bytes, ...]) -> bool:
+    """Every chunk but the last of one length, the last no longer."""
+    if len(chunks) < 2:
         return True
-
-    def least_total(self, frag: Fragment) -> int:
-        """The smallest size the whole message can have, counting ``frag``."""
-        full = self.chunk_len or (0 if frag.index == frag.count - 1 else len(frag.chunk))
-        if full:
-            return (self.count - 1) * full + 1
-        return (self.count - 1) + len(frag.chunk)
+    full = len(chunks[0])
+    return all(len(c) == full for c in chunks[1:-1]) and len(chunks[-1]) <= full
 
 
 class Reassembler:
-    """Collects fragments per (sender, msg_id) until a message is whole.
+    """Collects fragments per (sender, msg_id, count) until a message is whole.
 
-    Memory is bounded by ``max_messages`` partial messages and ``max_bytes`` buffered chunk
-    bytes; when a new fragment would exceed either, the partial message heard from least
-    recently is dropped (counted in ``stats.evicted``). A partial message not added to for
-    ``timeout`` seconds is dropped (``stats.expired``). ``add`` never raises on bytes from
-    the air: what it cannot use is counted in ``stats``.
+    Memory is bounded by ``max_messages`` partial messages, ``per_sender`` of any one
+    sender, and ``max_bytes`` buffered chunk bytes. A sender at its cap loses its own
+    oldest partial message; beyond the others, the oldest of the sender holding the most
+    goes (counted in ``stats.evicted``), so junk under one sender id cannot push out
+    another's. A partial message not added to for ``timeout`` seconds is dropped
+    (``stats.expired``). ``add`` never raises on bytes from the air: what it cannot use is
+    counted in ``stats``.
+
+    A message that comes out whole is offered to ``accept`` when the caller gives one (it
+    decodes, say): when refused, it is not finished but kept, with every chunk heard for
+    each index (up to MAX_CANDIDATES), so that the real fragment, heard after a forged one,
+    still completes the real message.
     """
 
     def __init__(
@@ -147,8 +162,12 @@ class Reassembler:
         max_bytes: int = 4096,
         max_message_bytes: int = 2048,
         timeout: float = 300.0,
+        per_sender: int = 4,
     ) -> None:
-        if max_messages < 1 or max_bytes < 1 or max_message_bytes < 1 or timeout <= 0:
+        if (
+            max_messages < 1 or max_bytes < 1 or max_message_bytes < 1 or timeout <= 0
+            or per_sender < 1
+        ):
             raise UsageError("reassembler bounds must be positive")
         if max_message_bytes > max_bytes:
             raise UsageError("max_message_bytes cannot exceed max_bytes")
@@ -156,12 +175,14 @@ class Reassembler:
         self.max_bytes = max_bytes
         self.max_message_bytes = max_message_bytes
         self.timeout = timeout
+        self.per_sender = per_sender
         self.stats = ReassemblyStats()
         # Least recently heard first, so eviction and expiry look at the front only.
-        self._partials: OrderedDict[tuple[int, int], _Partial] = OrderedDict()
+        self._partials: OrderedDict[Key, _Partial] = OrderedDict()
+        self._of_sender: dict[int, int] = {}  # sender -> partial messages held
         # Messages completed lately: late copies of their fragments are duplicates, not
         # the start of a new message that could never complete.
-        self._done: OrderedDict[tuple[int, int, int], float] = OrderedDict()
+        self._done: OrderedDict[Key, float] = OrderedDict()
         self._bytes = 0
         self._clock = 0.0
 
@@ -196,8 +217,15 @@ class Reassembler:
             del self._done[key3]
         return dropped
 
-    def add(self, sender: int, data: bytes, now: float) -> bytes | None:
-        """Add one fragment heard from ``sender``; returns the whole message once complete."""
+    def add(
+        self,
+        sender: int,
+        data: bytes,
+        now: float,
+        accept: Callable[[bytes], bool] | None = None,
+    ) -> bytes | None:
+        """Add one fragment heard from ``sender``; returns the whole message once complete
+        (and, with ``accept``, accepted by it)."""
         self.stats.fragments += 1
         self._clock = now
         self.expire(now)
@@ -206,67 +234,109 @@ class Reassembler:
         except DecodeError:
             self.stats.malformed += 1
             return None
-        key = (sender, frag.msg_id)
-        if (sender, frag.msg_id, frag.count) in self._done:
+        key = (sender, frag.msg_id, frag.count)
+        if key in self._done:
             self.stats.duplicates += 1
             return None
         if frag.count == 1:
-            self._finish(sender, frag)
+            if accept is not None and not accept(frag.chunk):
+                self.stats.rejected += 1
+                return None
+            self._finish(key)
             return frag.chunk
         partial = self._partials.get(key)
-        if partial is not None and not partial.consistent(frag):
-            self.stats.inconsistent += 1
-            self._drop(key)
-            partial = None
-        if partial is None:
-            partial = _Partial(count=frag.count, last_seen=now)
-        elif frag.index in partial.chunks:
-            self.stats.duplicates += 1
-            partial.last_seen = now
-            self._partials.move_to_end(key)
-            return None
+        if partial is not None:
+            held = partial.chunks.get(frag.index, [])
+            if frag.chunk in held:
+                self.stats.duplicates += 1
+                partial.last_seen = now
+                self._partials.move_to_end(key)
+                return None
+            if held:
+                self.stats.inconsistent += 1
+                if len(held) >= MAX_CANDIDATES:
+                    return None
         if (
-            partial.least_total(frag) > self.max_message_bytes
-            or partial.size + len(frag.chunk) > self.max_message_bytes
+            _least_total(frag) > self.max_message_bytes
+            or (partial.size if partial else 0) + len(frag.chunk) > self.max_message_bytes
         ):
             self.stats.oversize += 1
-            self._drop(key)
             return None
+        if partial is None:
+            partial = _Partial(count=frag.count, last_seen=now)
         self._store(key, partial, frag, now)
         if len(partial.chunks) < partial.count:
             return None
+        payload = self._complete(partial, frag, accept)
+        if payload is None:
+            self.stats.rejected += 1
+            return None
         self._drop(key)
-        self._finish(sender, frag)
-        return b"".join(partial.chunks[i] for i in range(partial.count))
+        self._finish(key)
+        return payload
 
-    def _finish(self, sender: int, frag: Fragment) -> None:
-        self._done[(sender, frag.msg_id, frag.count)] = self._clock
+    def _complete(
+        self, partial: _Partial, frag: Fragment, accept: Callable[[bytes], bool] | None
+    ) -> bytes | None:
+        """The first whole message, with ``frag``'s chunk at its index, that fits and that
+        ``accept`` takes (at most MAX_TRIES joined)."""
+        options = [
+            [frag.chunk] if i == frag.index else partial.chunks[i] for i in range(partial.count)
+        ]
+        tries = 0
+        for chunks in product(*options):
+            if not _fits(chunks):
+                continue
+            payload = b"".join(chunks)
+            if accept is None or accept(payload):
+                return payload
+            tries += 1
+            if tries >= MAX_TRIES:
+                break
+        return None
+
+    def _finish(self, key: Key) -> None:
+        self._done[key] = self._clock
         while len(self._done) > 4 * self.max_messages:
             self._done.popitem(last=False)
         self.stats.completed += 1
 
-    def _store(self, key: tuple[int, int], partial: _Partial, frag: Fragment, now: float) -> None:
+    def _store(self, key: Key, partial: _Partial, frag: Fragment, now: float) -> None:
         if key not in self._partials:
+            sender = key[0]
+            if self._of_sender.get(sender, 0) >= self.per_sender:
+                self._evict(next(k for k in self._partials if k[0] == sender))
             while len(self._partials) >= self.max_messages:
-                self._evict_oldest()
+                self._evict(self._victim(key))
             self._partials[key] = partial
-        partial.chunks[frag.index] = frag.chunk
+            self._of_sender[sender] = self._of_sender.get(sender, 0) + 1
+        partial.chunks.setdefault(frag.index, []).append(frag.chunk)
         partial.size += len(frag.chunk)
-        if frag.index != frag.count - 1:
-            partial.chunk_len = len(frag.chunk)
         partial.last_seen = now
         self._partials.move_to_end(key)
         self._bytes += len(frag.chunk)
         # The newest message sits at the end; max_message_bytes <= max_bytes, so it fits alone.
         while self._bytes > self.max_bytes:
-            self._evict_oldest()
+            self._evict(self._victim(key))
 
-    def _evict_oldest(self) -> None:
-        key = next(iter(self._partials))
+    def _victim(self, keep: Key) -> Key:
+        """The partial message to drop: the oldest of the sender holding the most."""
+        counts = dict(self._of_sender)
+        if keep in self._partials:
+            counts[keep[0]] -= 1
+        most = max(counts.values())
+        return next(k for k in self._partials if k != keep and counts[k[0]] == most)
+
+    def _evict(self, key: Key) -> None:
         self._drop(key)
         self.stats.evicted += 1
 
-    def _drop(self, key: tuple[int, int]) -> None:
+    def _drop(self, key: Key) -> None:
         partial = self._partials.pop(key, None)
         if partial is not None:
             self._bytes -= partial.size
+            left = self._of_sender[key[0]] - 1
+            if left:
+                self._of_sender[key[0]] = left
+            else:
+                del self._of_sender[key[0]]

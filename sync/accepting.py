@@ -1,9 +1,11 @@
 """Accepting records: our own, and those heard on air, judged one by one.
 
-A record from the air is a copy (suppressing ours), already known (pruned or reported
-gone), evidence of an equivocation, unverifiable, or new: then it is stored, announced,
-counted for repair, and relayed when it came in a push or may be news beyond us. Of two
-records an origin signed for one seq, every node keeps the one with the lower digest.
+A record from the air is a copy (suppressing ours), evidence of an equivocation,
+unverifiable, refused (its key per the trust hook, its signer may not change that entry,
+expired, over its origin's limits), or new: then it is stored, announced, counted for
+repair, and relayed when it came in a push or may be news beyond us. A record for a seq
+we know but do not hold (pruned) is judged again like a new one. Of
+two records an origin signed for one seq, every node keeps the one with the lower digest.
 """
 
 from __future__ import annotations
@@ -14,8 +16,8 @@ from meshaid.protocol.record import SignedRecord
 from meshaid.sync.api import RecordsAccepted
 from meshaid.sync.context import Context
 from meshaid.sync.digests import Digests
+from meshaid.sync.holdings import Verdict
 from meshaid.sync.outbox import Reason
-from meshaid.sync.priority import is_alert
 from meshaid.sync.relaying import Relaying
 from meshaid.sync.repair import Repair
 
@@ -38,14 +40,17 @@ class Accepting:
                 raise UsageError(f"seq {rid.seq} of origin {rid.origin:08x} is already used")
             return
         holdings.store(record, holdings.wall)
+        for dropped in holdings.take_dropped():
+            self._ctx.outbox.cancel(dropped.record_id)
         self._relaying.pushed(now)
-        self._digests.changed(rid.origin, now, is_alert(record.body))
+        self._digests.changed(rid.origin, now, self._ctx.is_alert(record))
         self._relaying.queue(record, Reason.PUSH, now)
 
     def on_records(self, frame: RecordsFrame, sender: int, now: float) -> None:
         ctx = self._ctx
         if frame.relay:
             self._relaying.pushed(now)
+        stored = ctx.stats.records_accepted
         accepted: list[SignedRecord] = []
         for raw in frame.records:
             rid = ctx.holdings.id_of(raw)
@@ -63,6 +68,10 @@ class Accepting:
                 accepted.append(taken)
         if accepted:
             ctx.events.append(RecordsAccepted(tuple(accepted)))
+        if not frame.relay and ctx.stats.records_accepted > stored:
+            # It answers, with records we keep: worth naming (a flooder's answers, all
+            # refused, do not count: see sources.py).
+            self._repair.heard_answer(sender, now)
 
     def _take(self, rec: SignedRecord, sender: int, now: float, relay: bool) -> SignedRecord | None:
         """Judge one record from the air; returns it when it is to be announced."""
@@ -75,26 +84,31 @@ class Accepting:
         if held is not None and held.raw == rec.raw:
             stats.records_duplicate += 1
             return None
-        # Known but not held: pruned here, or reported pruned by a neighbour. Take it back
-        # only if our clock says it has not expired (a neighbour's report may have been
-        # wrong); with no clock, leave it pruned.
-        if (
-            held is None
-            and ctx.vector.knows(rid.origin, rid.seq)
-            and (holdings.wall is None or holdings.expired(rec))
-        ):
+        # Known but not held: pruned here, or it arrived expired. Judged again below, as a
+        # record new to us: only our own judgement of a signed record made it known. With
+        # no clock, it stays as it is.
+        known = held is None and ctx.vector.knows(rid.origin, rid.seq)
+        if known and holdings.wall is None:
             stats.records_expired += 1
             return None
         if held is not None and holdings.is_evidence(rec):
             stats.records_duplicate += 1
             self._counter_equivocation(held, rec, now)
             return None
-        key = ctx.keys(rid.origin)
+        key = ctx.key_for(rid.origin, rid.seq)
         if key is None:
-            ctx.drop(sender, "unknown_origin")
+            if ctx.trust is None:
+                ctx.drop(sender, "unknown_origin")
+            else:
+                stats.refused["untrusted"] += 1
             return None
         if not ctx.cache.verify(rec, key):
             ctx.drop(sender, "bad_signature")
+            return None
+        holdings.note_time(rec)
+        if not ctx.authorised(rec):
+            # A change to an entry the signer may not change is neither kept nor passed on.
+            self._refused(rec, "unauthorised")
             return None
         if held is not None:
             # Same (origin, seq), other bytes: the origin signed two records (a node
@@ -111,30 +125,38 @@ class Accepting:
                 holdings.add_evidence(rec)
                 self._counter_equivocation(held, rec, now)
             return rec
-        expired = holdings.expired(rec)
-        if expired:
-            # Counted as held, so nobody asks for it again; not kept.
-            new_seq = ctx.vector.add(rid.origin, rid.seq)
+        verdict = holdings.judge(rec)
+        if verdict == Verdict.STALE:
+            stats.records_stale += 1
+            return None
+        if verdict == Verdict.EXPIRED:
             stats.records_expired += 1
-        else:
-            new_seq = holdings.store(rec, holdings.wall)
-            stats.records_accepted += 1
-            if not relay:
-                self._repair.answered(now)
-            self._relaying.arrived(relay)
+            self._expired(rec, now)
+            return None
+        admission, refusal = holdings.limits.judge(rec)
+        if refusal is not None:
+            self._refused(rec, refusal)
+            return None
+        new_seq = holdings.store(rec, holdings.wall, admission)
+        for dropped in holdings.take_dropped():
+            ctx.outbox.cancel(dropped.record_id)
+            stats.refused["rate"] += 1
+        stats.records_accepted += 1
+        if not relay:
+            self._repair.answered(now)
+        self._relaying.arrived(relay)
         self._repair.note_exists(rid.origin, rid.seq, now)
         self._repair.progressed(rid.origin, now, answered=not relay)
-        if expired:
-            return None
         if new_seq:
             # A pushed record is news the neighbourhood may have missed: a few of the nodes
             # that heard it announce it with a digest soon (all of them, for an alert). A
             # repair is not: we asked for it and neighbours heard the same answer; counting
             # repairs as news kept every digest interval at its shortest through a long
             # catch-up, and the digests ate the budget the answers needed (simulator).
-            alert = is_alert(rec.body)
+            alert = ctx.is_alert(rec)
             news = relay and (alert or self._digests.announces(now))
             self._digests.changed(rid.origin, now, alert, news=news)
+        if new_seq or known:
             # A repair we did not ask for answered a neighbour that lacked what we lacked:
             # after a partition, the nodes beyond us lack it too, so it spreads like a
             # push (one relay per cluster) rather than by a request at every hop. So does
@@ -142,10 +164,30 @@ class Accepting:
             # every node has asked, and hop-by-hop requests took more than 12 hours to
             # carry the other side's records across the simulator's mesh. What a node
             # catching up alone asked for (its neighbours all ahead) goes no further.
+            # One taken back (known, not held) goes on like a new one.
             repair = self._repair
             if relay or not repair.asked_for(rid.origin) or repair.neighbour_behind(now):
                 self._relaying.queue(rec, Reason.RELAY, now, sender=sender)
         return rec
+
+    def _expired(self, rec: SignedRecord, now: float) -> None:
+        """``rec`` arrived expired: not kept, but its seq counts as known, as on the nodes
+        that held and pruned it, so nobody asks for it again."""
+        rid = rec.record_id
+        self._ctx.vector.add(rid.origin, rid.seq)
+        self._repair.note_exists(rid.origin, rid.seq, now)
+        self._repair.progressed(rid.origin, now)
+
+    def _refused(self, rec: SignedRecord, reason: str) -> None:
+        """``rec`` verified but is refused (its signer may not change that entry, or its
+        origin went beyond its limits): neither kept, announced nor passed on, and not
+        counted as known either. Nodes it never reached do not know its seq; counted here,
+        our vectors would differ for good, and the GONE claims that a node sends for seqs
+        it knows but does not hold kept all of them asking (the simulator's S2 with one
+        member flooding spent 11,000 s of requests and 6,700 s of GONE frames a day). Not
+        counted, it is asked for now and then, with the backoff, by the nodes near its
+        origin, and judged again each time it comes."""
+        self._ctx.stats.refused[reason] += 1
 
     def _counter_equivocation(self, held: SignedRecord, heard: SignedRecord, now: float) -> None:
         """``heard`` lost to ``held`` (lower digest) for its seq, yet a neighbour sent it:

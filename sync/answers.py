@@ -3,38 +3,59 @@
 Owns answering requests (only when named, or when nobody is: each named answerer its
 share of the records, in turns), answering unasked a digest that shows its sender a few
 records behind, and the GONE frames that report seqs asked for that we pruned.
+
+Requests and digests are not signed and their sender ids are made up at will, so what
+one can draw is bounded: answering any one requester (by sender id) may use at most
+``requester_share`` of the bulk cap in a rolling hour, unasked answers ``unasked_share``
+of it and ``unasked_per_digest`` records per digest, and one request at most
+``answer_limit`` records. GONE reports only seqs this node pruned itself, as runs.
 """
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterator
 
 from meshaid.protocol import frames
 from meshaid.protocol.frames import GoneFrame, RequestFrame, SeqRange
 from meshaid.protocol.record import SignedRecord
-from meshaid.sync.budget import Share
+from meshaid.sync.budget import AirtimeBudget, SenderBudgets, Share
+from meshaid.sync.claims import Run, merge_runs, subtract_runs
 from meshaid.sync.context import FULL_FRAME_AIRTIME, Context, turn_stride
 from meshaid.sync.outbox import Reason
 from meshaid.sync.planning import Draft
 from meshaid.sync.relaying import Relaying
 from meshaid.sync.repair import Repair
 
+HOUR = 3600.0
+# Pruned runs waiting to be reported in GONE frames, per origin and in all: a few frames.
+MAX_GONE_RUNS = 16
+MAX_GONE_ORIGINS = 32
+
 
 class Answers:
     def __init__(self, ctx: Context, relaying: Relaying, repair: Repair) -> None:
+        cfg = ctx.config
         self._ctx = ctx
         self._relaying = relaying
         self._repair = repair
-        # Seqs asked for that we pruned, to report in a GONE frame: origin -> seqs.
-        self._gone_out: dict[int, set[int]] = {}
+        # Seqs asked for that we pruned, to report in a GONE frame: origin -> runs.
+        self._gone_out: dict[int, list[Run]] = {}
         self.gone_due: float | None = None
+        bulk = ctx.budget.cap(Share.BULK)
+        self._requesters = SenderBudgets(cfg.requester_share * bulk, HOUR, cfg.sender_memory_max)
+        self._unasked_cap = cfg.unasked_share * bulk
+        self._unasked = AirtimeBudget(max(self._unasked_cap, 1e-9), 0.0)
 
     # ----------------------------------------------------------------- requests
 
-    def on_request(self, frame: RequestFrame, _sender: int, now: float) -> None:
+    def on_request(self, frame: RequestFrame, sender: int, now: float) -> None:
         ctx = self._ctx
         cfg = ctx.config
         self._repair.overheard_request(frame, now)
+        for rng in frame.ranges:
+            # The requester lacks these: relays of them that pruning skipped go now.
+            self._relaying.make_good(rng.origin, rng.first, rng.last, now)
         share: tuple[int, int] | None = None
         if frame.answerers and ctx.node_id is not None:
             if ctx.node_id not in frame.answerers:
@@ -51,6 +72,10 @@ class Answers:
             # send soon would only hold up the requester, whose retry names others.
             ctx.stats.requests_declined += 1
             return
+        allowance = self._requesters.left(sender, now)
+        if allowance < FULL_FRAME_AIRTIME:
+            ctx.stats.requests_limited += 1
+            return
         listed = {rng.origin for rng in frame.ranges}
         found: list[SignedRecord] = []
         gone = False
@@ -62,8 +87,12 @@ class Answers:
                     gone |= self._answer(origin, 1, None, now, due, share, found)
         # The most useful first, and no more than one exchange's worth: the requester asks
         # again for the rest, so no neighbour builds a backlog it would send for hours.
-        found.sort(key=ctx.rank)
-        found = found[: cfg.answer_limit]
+        found = heapq.nsmallest(cfg.answer_limit, found, key=ctx.rank)
+        affordable = self._within(found, allowance)
+        if len(affordable) < len(found):
+            ctx.stats.requests_limited += 1
+            found = affordable
+        self._requesters.spend(sender, self._cost(found), now)
         if share is None:
             for rec in found:
                 self._relaying.queue(rec, Reason.ANSWER, now, due)
@@ -72,6 +101,20 @@ class Answers:
                 self._relaying.queue(rec, Reason.ANSWER, now, turn)
         if found or gone:
             ctx.stats.requests_answered += 1
+
+    def _cost(self, records: list[SignedRecord]) -> float:
+        return self._ctx.frames_airtime(frames.record_item_size(len(r.raw)) for r in records)
+
+    def _within(self, records: list[SignedRecord], allowance: float) -> list[SignedRecord]:
+        """The first of ``records`` whose frames fit ``allowance`` seconds of airtime."""
+        if self._cost(records) <= allowance:
+            return records
+        kept: list[SignedRecord] = []
+        for rec in records:
+            if self._cost([*kept, rec]) > allowance:
+                break
+            kept.append(rec)
+        return kept
 
     def _answer_turns(self, now: float, share: tuple[int, int]) -> Iterator[float]:
         """When each of our records answering a request that named ``share[1]`` answerers
@@ -105,11 +148,34 @@ class Answers:
         answering = 2 * total >= ctx.vector.total and ctx.rng.random() < chance
         return due, answering
 
-    def answer_unasked(self, origin: int, seq: int, now: float, due: float) -> None:
-        """A digest listed ``origin`` at ``seq``, behind us: send what follows."""
-        # A few records only: this is for a missed push, not a catch-up (that one the
-        # sender asks for, naming who answers).
-        self._answer(origin, seq + 1, seq + self._ctx.config.unasked_records, now, due)
+    def answer_unasked(
+        self, sender: int, behind: list[tuple[int, int]], now: float, due: float
+    ) -> None:
+        """A digest from ``sender`` listed these (origin, seq), behind us: send what
+        follows. A few records only: this is for a missed push, not a catch-up (that one
+        the sender asks for, naming who answers)."""
+        ctx = self._ctx
+        cfg = ctx.config
+        allowance = min(
+            self._requesters.left(sender, now), self._unasked_cap - self._unasked.used(now)
+        )
+        if allowance < FULL_FRAME_AIRTIME:
+            ctx.stats.unasked_limited += 1
+            return
+        found: list[SignedRecord] = []
+        for origin, seq in behind:
+            self._answer(origin, seq + 1, seq + cfg.unasked_records, now, due, found=found)
+        found = heapq.nsmallest(cfg.unasked_per_digest, found, key=ctx.rank)
+        affordable = self._within(found, allowance)
+        if len(affordable) < len(found):
+            ctx.stats.unasked_limited += 1
+            found = affordable
+        cost = self._cost(found)
+        self._requesters.spend(sender, cost, now)
+        if cost > 0:
+            self._unasked.spend(now, cost)
+        for rec in found:
+            self._relaying.queue(rec, Reason.ANSWER, now, due)
 
     def _answer(
         self,
@@ -121,9 +187,10 @@ class Answers:
         share: tuple[int, int] | None = None,
         found: list[SignedRecord] | None = None,
     ) -> bool:
-        """Queue (or add to ``found``) what we hold of ``origin`` in first..last, and report
-        what we pruned; with ``share`` (index, answerers), only the records that fall to us.
-        True when some of it was pruned (and goes in a GONE frame)."""
+        """Add to ``found`` (or queue) what we hold of ``origin`` in first..last, and
+        report what we pruned; with ``share`` (index, answerers), only the records that
+        fall to us, and the pruned runs whose first seq does. True when some of it was
+        pruned (and goes in a GONE frame). Linear in what we hold of the origin."""
         seqs = self._ctx.vector.seqs(origin)
         if seqs is None:
             return False
@@ -131,35 +198,45 @@ class Answers:
         if top < first:
             return False
         by_seq = self._ctx.holdings.of_origin(origin)
+        held: list[Run] = []
         for seq, rec in by_seq.items():
-            if first <= seq <= top and _mine(origin, seq, share):
-                if found is None:
-                    self._relaying.queue(rec, Reason.ANSWER, now, due)
-                else:
-                    found.append(rec)
-        gone: set[int] | None = None
-        for run_first, run_last in seqs.known_runs():
-            for seq in range(max(run_first, first), min(run_last, top) + 1):
-                if seq not in by_seq and _mine(origin, seq, share):
-                    if gone is None:
-                        gone = self._gone_out.setdefault(origin, set())
-                    gone.add(seq)
-        if gone and self.gone_due is None:
+            if first <= seq <= top:
+                held.append((seq, seq))
+                if _mine(origin, seq, share):
+                    if found is None:
+                        self._relaying.queue(rec, Reason.ANSWER, now, due)
+                    else:
+                        found.append(rec)
+        known = [
+            (max(a, first), min(b, top)) for a, b in seqs.known_runs() if b >= first and a <= top
+        ]
+        pruned = [r for r in subtract_runs(known, sorted(held)) if _mine(origin, r[0], share)]
+        if not pruned:
+            return False
+        outgoing = self._gone_out
+        if origin not in outgoing and len(outgoing) >= MAX_GONE_ORIGINS:
+            return False
+        runs = merge_runs(outgoing.get(origin, ()), pruned)[:MAX_GONE_RUNS]
+        outgoing[origin] = runs
+        if self.gone_due is None:
             self.gone_due = due
-        return bool(gone)
+        return True
 
     # ----------------------------------------------------------------- GONE
 
-    def on_gone(self, frame: GoneFrame, _sender: int, now: float) -> None:
-        for rng in frame.ranges:
-            last = rng.first + rng.length - 1
-            ours = self._gone_out.get(rng.origin)
+    def on_gone(self, frame: GoneFrame, sender: int, now: float) -> None:
+        heard = [(rng.origin, rng.first, rng.first + rng.length - 1) for rng in frame.ranges]
+        for origin, first, last in heard:
+            ours = self._gone_out.get(origin)
             if ours:
                 # A neighbour reported these already: our report would repeat it.
-                ours.difference_update([s for s in ours if rng.first <= s <= last])
-                if not ours:
-                    del self._gone_out[rng.origin]
-        self._repair.learn_gone(frame, now)
+                left = subtract_runs(ours, [(first, last)])
+                if left:
+                    self._gone_out[origin] = left
+                else:
+                    del self._gone_out[origin]
+        if self._repair.learn_gone(frame, now):
+            self._repair.heard_answer(sender, now)
 
     def build_gone(self, now: float) -> Draft | None:
         if self.gone_due is None or self.gone_due > now:
@@ -168,7 +245,7 @@ class Answers:
         ranges: list[SeqRange] = []
         size = 1
         for origin in sorted(self._gone_out):
-            for a, b in _runs(sorted(self._gone_out[origin])):
+            for a, b in self._gone_out[origin]:
                 rng = SeqRange(origin, a, b - a + 1)
                 if size + frames.range_size(rng) > mtu:
                     break
@@ -182,8 +259,10 @@ class Answers:
             for rng in ranges:
                 ours = self._gone_out.get(rng.origin)
                 if ours is not None:
-                    ours.difference_update(range(rng.first, rng.first + rng.length))
-                    if not ours:
+                    left = subtract_runs(ours, [(rng.first, rng.first + rng.length - 1)])
+                    if left:
+                        self._gone_out[rng.origin] = left
+                    else:
                         del self._gone_out[rng.origin]
             gap = self._ctx.config.answer_gap
             self.gone_due = now + self._ctx.draw(gap) if self._gone_out else None
@@ -193,17 +272,3 @@ class Answers:
 
 def _mine(origin: int, seq: int, share: tuple[int, int] | None) -> bool:
     return share is None or frames.answer_share(origin, seq, share[1]) == share[0]
-
-
-def _runs(seqs: list[int]) -> Iterator[tuple[int, int]]:
-    """Sorted seqs as (first, last) runs."""
-    start = prev = None
-    for seq in seqs:
-        if prev is not None and seq == prev + 1:
-            prev = seq
-            continue
-        if start is not None and prev is not None:
-            yield (start, prev)
-        start = prev = seq
-    if start is not None and prev is not None:
-        yield (start, prev)

@@ -17,6 +17,11 @@ BROADCAST: int | None = None
 
 # Looks up an origin's Ed25519 public key; None when the origin is not known (yet).
 KeyLookup = Callable[[int], bytes | None]
+# (origin, seq) -> the key record seq of origin must verify with; None: refuse it (origin
+# unknown, revoked past its last valid seq, or at or below its sequence floor).
+Trust = Callable[[int, int], bytes | None]
+# Whether a verified record's signer may change the entry it names.
+Authorised = Callable[[SignedRecord], bool]
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ start cannot hold back the relaying of new records for an hour.
 
 from __future__ import annotations
 
-from collections import deque
+from collections import OrderedDict, deque
 from enum import IntEnum
 
 from meshaid.protocol.errors import UsageError
@@ -82,3 +82,40 @@ class AirtimeBudget:
         self._forget(now)
         self._spent.append((now, airtime))
         self._used += airtime
+
+
+class SenderBudgets:
+    """A rolling-window airtime budget per sender (AirtimeBudget, no reserve), for the
+    ``max_senders`` charged most lately: at most ``limit`` seconds answering any one
+    requester in any ``window``. Senders are radio ids, which anyone can make up: the
+    table is bounded, least recently charged out first, and a sender forgotten starts
+    again with nothing spent (the node's own bulk cap still holds)."""
+
+    def __init__(self, limit: float, window: float, max_senders: int) -> None:
+        if limit < 0 or window <= 0 or max_senders < 1:
+            raise UsageError("sender budgets need limit >= 0, window > 0, one sender")
+        self.limit = limit
+        self.window = window
+        self.max_senders = max_senders
+        self._budgets: OrderedDict[int, AirtimeBudget] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._budgets)
+
+    def left(self, sender: int, now: float) -> float:
+        """Seconds ``sender`` may still draw in the window that ends at ``now``."""
+        budget = self._budgets.get(sender)
+        return self.limit if budget is None else self.limit - budget.used(now)
+
+    def spend(self, sender: int, seconds: float, now: float) -> None:
+        if seconds <= 0:
+            return
+        budget = self._budgets.get(sender)
+        if budget is None:
+            budget = self._budgets[sender] = AirtimeBudget(
+                max(self.limit, _EPSILON), 0.0, window=self.window
+            )
+            while len(self._budgets) > self.max_senders:
+                self._budgets.popitem(last=False)
+        self._budgets.move_to_end(sender)
+        budget.spend(now, seconds)

@@ -182,9 +182,70 @@ class SyncConfig:
     # Keep a record, tombstones included, this long after its entry would have expired.
     prune_margin_minutes: int = MINUTES_PER_DAY
     reassembly_timeout: float = 300.0
-    reassembly_max_messages: int = 8
+    # Partial messages held at once, and of any one sender: a real sender has one message
+    # in flight (its fragments go back to back), a few when fragments were lost; a sender
+    # at its cap loses its own oldest, so junk under one id cannot push out others'.
+    reassembly_max_messages: int = 16
+    reassembly_per_sender: int = 4
     reassembly_max_bytes: int = 4096
     verify_cache_entries: int = 4096
+    # --- Bounds on what members (and stolen nodes) can make a node do. Frames are sealed
+    # with the neighbourhood's key, so only members can send them, but any member can send
+    # anything under any sender id; only records are signed by their origin.
+    # Abuse limits (limits.py), per origin, over the signed minutes of the records that
+    # create entries: a busy node taking posts for many residents (the desk allows a
+    # resident 6 an hour, burst 3) stays far inside 60 new entries an hour, 20 at once,
+    # 500 live; the simulator's busiest node makes 2 an hour. Alerts keep their precedence
+    # within a smaller bucket of their own (a neighbourhood raises a couple an hour) and
+    # are sent as ordinary records beyond it, so that one member's flood of alerts cannot
+    # hold back everyone else's. Control records (roster, keys) have no bucket, and a cap
+    # of their own as they are never pruned: years of roster changes and approvals stay
+    # far below it.
+    rate_per_hour: float = 60.0
+    rate_burst: int = 20
+    alert_rate_per_hour: float = 12.0
+    alert_burst: int = 6
+    max_live_entries: int = 500
+    max_control_records: int = 4096
+    # A change carries its entry's ``created``, not a time of its own, so changes are
+    # bounded per entry: records held of one entry (its versions and status changes; an
+    # honest entry has a handful).
+    max_entry_records: int = 32
+    # A GONE claim (claims.py) pauses asking for the seqs it names this long, then is
+    # forgotten: about the longest a request waits anyway (the retry backoff's cap), so a
+    # forged claim delays no more than an unanswered request does. A node that never saw
+    # the pruned records asks again when it ends (one request, one GONE), the pause
+    # doubling with each renewal in a row, up to 16 hours.
+    gone_pause: float = 3600.0
+    # What a digest says exists beyond the seqs we know is forgotten after this long with
+    # nothing of that origin arriving (wants.py): two Trickle intervals at the longest.
+    claim_memory: float = 7200.0
+    # Contention windows count at most this many neighbours: a made-up sender id counts
+    # like a real one, and 200 of them stretched relay delays to a median of 315 s. The
+    # simulator's densest neighbourhood (S1, a clique of 20) has 19.
+    contention_neighbours_max: int = 32
+    # Per-sender tables (neighbours heard, their lists, digests heard, requesters) keep
+    # this many senders, least recently heard out first, besides their own expiry.
+    sender_memory_max: int = 256
+    # Answering any one requester (by sender id, requests and unasked answers together)
+    # may use at most this share of the bulk cap in a rolling hour: one forged request
+    # every 20 s used to take a node's whole answer budget, and a requester that asks later
+    # found nothing left. A quarter stays for the others; a wiped node catching up alone
+    # (its answers also repair every neighbour missing the same) gets three quarters of
+    # each answerer's share, about 100 median records an hour.
+    requester_share: float = 0.75
+    # Unasked answers (to digests that show their sender behind) may use this share of the
+    # bulk cap in a rolling hour, at most unasked_per_digest records per digest: they are
+    # for a missed push, one or two records; 20 forged digests used to draw 132.
+    unasked_share: float = 0.25
+    unasked_per_digest: int = 8
+    # A neighbour named to answer that sent nothing in its turn is not named again for
+    # this long (digests from made-up ids stalled a new node's catch-up).
+    answerer_penalty: float = 1800.0
+    # A relay skipped because neighbour lists said everyone had it is sent after all when,
+    # within this window, a neighbour asks for it or its digest shows it lacks it: a list
+    # is not signed, and a forged one cut relays to nothing.
+    owed_relay_window: float = 900.0
 
     def __post_init__(self) -> None:
         preset_named(self.preset)
@@ -208,7 +269,9 @@ class SyncConfig:
                     "reassembly_timeout", "relay_slot", "alert_relay_slot", "answer_slot",
                     "answer_turn", "neighbour_memory", "source_memory", "unasked_answerers",
                     "bulk_idle", "answer_ttl", "mismatch_hold", "news_announcers",
-                    "neighbour_table_memory", "neighbour_advert_interval")
+                    "neighbour_table_memory", "neighbour_advert_interval", "gone_pause",
+                    "claim_memory", "answerer_penalty", "owed_relay_window",
+                    "rate_per_hour", "alert_rate_per_hour")
         for name in positive:
             if getattr(self, name) <= 0:
                 raise UsageError(f"{name} must be positive")
@@ -218,7 +281,11 @@ class SyncConfig:
         counts = ("relay_suppress", "alert_relay_suppress", "max_batch_records", "unasked_records",
                   "flood_behind",
                   "answer_limit",
-                  "reassembly_max_messages", "reassembly_max_bytes", "verify_cache_entries")
+                  "reassembly_max_messages", "reassembly_max_bytes", "verify_cache_entries",
+                  "reassembly_per_sender", "rate_burst", "alert_burst", "max_live_entries",
+                  "max_control_records", "contention_neighbours_max", "sender_memory_max",
+                  "max_entry_records",
+                  "unasked_per_digest")
         for name in counts:
             if getattr(self, name) < 1:
                 raise UsageError(f"{name} must be at least 1")
@@ -228,6 +295,9 @@ class SyncConfig:
             raise UsageError("digest entries: 0 <= recent <= max")
         if self.prune_margin_minutes < 0:
             raise UsageError("prune_margin_minutes cannot be negative")
+        for name in ("requester_share", "unasked_share"):
+            if not 0 <= getattr(self, name) <= 1:
+                raise UsageError(f"{name} is a share of the bulk cap, 0 <= share <= 1")
 
     @property
     def budget_seconds(self) -> float:

@@ -90,24 +90,31 @@ class Digests:
         vector = ctx.vector
         if frame.neighbours is not None:
             self._relaying.learn_list(sender, frame.neighbours)
-        self._repair.heard_digest(sender, frame.total, now)
-        if frame.vector_hash == vector.digest_hash():
+        same = frame.vector_hash == vector.digest_hash()
+        self._repair.heard_digest(sender, frame.total, now, same)
+        if same:
             self._trickle.hear_consistent()
             return
         explained = 0
         behind = 0  # seqs the sender lacks, on the origins it listed
         due, answering = self._answers.unasked_due(frame.total, now)
+        lacking: list[tuple[int, int]] = []
         for origin, seq in frame.entries:
-            if ctx.keys(origin) is None:
+            if not ctx.trusts(origin, seq):
                 continue
             ours = vector.highest(origin)
             behind += max(ours - seq, 0)
             if seq > ours:
                 self._repair.note_exists(origin, seq, now)
                 explained += seq - ours
-            elif seq < ours and answering:
-                # The sender is behind on this origin: answer now, no request needed.
-                self._answers.answer_unasked(origin, seq, now, due)
+            elif seq < ours:
+                # The sender lacks what follows: relays of it we skipped by pruning go now.
+                self._relaying.make_good(origin, seq + 1, None, now)
+                if answering:
+                    lacking.append((origin, seq))
+        if lacking:
+            # The sender is behind on these origins: answer now, no request needed.
+            self._answers.answer_unasked(sender, lacking, now, due)
         if frame.total - explained > vector.total:
             # The sender holds more than the listed origins explain: ask with our whole vector.
             self._repair.schedule_complete(now)

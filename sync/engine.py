@@ -4,8 +4,9 @@ One state machine per node, pure: frames and ``now`` in, frames and events out (
 sync/api.py). What it does, after DESIGN.md section 4:
 
 * every record is numbered by its origin, so a node's holdings are a version vector
-  (holdings.py, vector.py); a seq pruned after expiry, or reported pruned by a neighbour
-  (GONE), still counts as held and is never asked for again;
+  (holdings.py, vector.py); a seq pruned after expiry still counts as held and is never
+  asked for again; one a neighbour reports pruned (GONE, not signed) is only not asked for
+  while that claim lasts (claims.py);
 * a record created here is pushed at once; a record new to us that arrived in a PUSH is
   relayed after a random delay unless neighbours were heard relaying it, or the copies
   heard reached every neighbour we know of, by the neighbour lists that digests carry
@@ -24,7 +25,14 @@ sync/api.py). What it does, after DESIGN.md section 4:
   passed on as pushes, so they spread like new ones instead of by requests at every hop;
 * random delays are contention windows sized to the neighbourhood, so the first of n
   candidates fires within about one frame's time and the others hear it in theirs;
-* records are verified with the origin's key before being accepted or relayed;
+* records are verified with the origin's key before being accepted or relayed (the key
+  the node's ``trust`` hook gives for that seq, when it gives one), and refused when their
+  signer may not change the entry (``authorised``), they expired, or their origin went
+  beyond its limits (limits.py);
+* nothing a neighbour says without a signature (a digest, a GONE, a neighbour list, a
+  request, its sender id) can make a node count a seq as held, stop relaying or storing a
+  record its origin signed, or cost more than bounded, temporary work: see vector.py,
+  claims.py, sources.py, relaying.py and answers.py for how each is bounded;
 * every frame is charged its LoRa airtime against a rolling-hour budget, with shares
   reserved for alerts and kept from answers to neighbours catching up.
 
@@ -59,10 +67,12 @@ from meshaid.protocol.frames import (
 from meshaid.protocol.record import RecordId, SignedRecord
 from meshaid.sync.accepting import Accepting
 from meshaid.sync.answers import Answers
-from meshaid.sync.api import Event, KeyLookup, Outgoing, PeerSeen
+from meshaid.sync.api import Authorised, Event, KeyLookup, Outgoing, PeerSeen, Trust
+from meshaid.sync.budget import Share
 from meshaid.sync.config import SyncConfig
 from meshaid.sync.context import Context
 from meshaid.sync.digests import Digests
+from meshaid.sync.holdings import Clock
 from meshaid.sync.planning import Planner, RecordFrames
 from meshaid.sync.relaying import Relaying
 from meshaid.sync.repair import Repair
@@ -95,7 +105,13 @@ class SyncEngine:
         airtime: Callable[[int], float] | None = None,
         verify_cache: VerifyCache | None = None,
         node_id: int | None = None,
+        trust: Trust | None = None,
+        authorised: Authorised | None = None,
     ) -> None:
+        """``keys``: an origin's key; ``trust``, when given, is used instead: (origin, seq)
+        -> the key that record must verify with, None to refuse it (revoked origins past
+        their last valid seq, sequence floors). ``authorised``: whether a verified record's
+        signer may change the entry it names (default: only the entry's owner)."""
         cfg = config or SyncConfig()
         preset = cfg.preset
         airtime_of = airtime or (lambda size: airtime_seconds(size, preset))
@@ -105,8 +121,11 @@ class SyncEngine:
             max_bytes=cfg.reassembly_max_bytes,
             max_message_bytes=min(cfg.reassembly_max_bytes, 255 * (cfg.mtu - 1)),
             timeout=cfg.reassembly_timeout,
+            per_sender=cfg.reassembly_per_sender,
         )
-        ctx = self._ctx = Context(cfg, keys, rng, cache, node_id)
+        ctx = self._ctx = Context(
+            cfg, keys, rng, cache, node_id, trust=trust, authorised=authorised, airtime=airtime_of
+        )
         ctx.stats.reassembly = self._reassembler.stats
 
         self._relaying = Relaying(ctx)
@@ -171,6 +190,7 @@ class SyncEngine:
         ``known`` as held (pruned records, see ``known_runs``), with the wall minute
         each record was first seen, when the store kept it."""
         self._ctx.holdings.load(records, known, first_seen)
+        self._ctx.holdings.take_dropped()  # beyond their origin's limits (limits.py)
         self._deadline_known = False
 
     def known_runs(self) -> dict[int, list[tuple[int, int]]]:
@@ -189,6 +209,12 @@ class SyncEngine:
     @property
     def known_total(self) -> int:
         return self._ctx.vector.total
+
+    @property
+    def clock_ahead(self) -> bool:
+        """Whether this node's wall clock seems years ahead of every origin it hears (see
+        sync/holdings.py); the store may pass it to lifetime.expires_at likewise."""
+        return self._ctx.holdings.clock == Clock.AHEAD
 
     def digest_frame(self, now: float) -> DigestFrame:
         """The digest this node would send at ``now``."""
@@ -217,6 +243,17 @@ class SyncEngine:
         payload = self._planner.poll(now, self._timers())
         return None if payload is None else Outgoing(payload)
 
+    def may_spend(self, seconds: float, now: float) -> bool:
+        """Whether ``seconds`` of airtime outside gossip (a reply to a resident's phone) fit
+        the budget's ordinary share now: such frames never eat into the alert reserve."""
+        return self._ctx.budget.allows(now, seconds, Share.ORDINARY)
+
+    def spend(self, seconds: float, now: float) -> None:
+        """Charge airtime the node spent outside gossip to the same budget, so that
+        everything it transmits counts (DESIGN.md: the duty-cycle limit is the radio's)."""
+        self._advance(now)
+        self._ctx.budget.spend(now, seconds)
+
     def next_deadline(self) -> float | None:
         if not self._started:
             return 0.0  # not started yet: call handle_timer now, whatever the clock says
@@ -224,8 +261,9 @@ class SyncEngine:
         # entry point that changes state goes through _advance, which clears this).
         if self._deadline_known:
             return self._deadline
+        wakeups = [t for t in (self._digests.wakeup(), self._repair.wakeup()) if t is not None]
         self._deadline = self._planner.deadline(
-            self._now, self._timers(), self._digests.wakeup()
+            self._now, self._timers(), min(wakeups) if wakeups else None
         )
         self._deadline_known = True
         return self._deadline
@@ -264,15 +302,42 @@ class SyncEngine:
         handle(frame, sender, now)
 
     def _on_fragment(self, frame: FragmentFrame, sender: int, now: float) -> None:
-        payload = self._reassembler.add(sender, frame.fragment, now)
+        decoded: list[frames.Frame] = []
+
+        def accept(payload: bytes) -> bool:
+            # A whole message that is junk (a forged fragment in it) is not taken, so the
+            # real fragment, heard later, still completes the real one (fragment.py).
+            try:
+                inner = frames.decode(payload)
+            except DecodeError:
+                return False
+            if isinstance(inner, RecordsFrame) and not self._genuine(inner):
+                return False
+            decoded.append(inner)
+            return True
+
+        rejected = self._reassembler.stats.rejected
+        payload = self._reassembler.add(sender, frame.fragment, now, accept)
+        if self._reassembler.stats.rejected > rejected:
+            self._ctx.drop(sender, "malformed")
         if payload is None:
             return
-        try:
-            inner = frames.decode(payload)
-        except DecodeError:
-            self._ctx.drop(sender, "malformed")
-            return
-        self._dispatch(self._inner, frames.frame_type(payload), inner, sender, now)
+        self._dispatch(self._inner, frames.frame_type(payload), decoded[-1], sender, now)
+
+    def _genuine(self, frame: RecordsFrame) -> bool:
+        """Every record in ``frame`` decodes and, where we know its key, verifies."""
+        ctx = self._ctx
+        for raw in frame.records:
+            if ctx.holdings.id_of(raw) is not None:
+                continue
+            try:
+                rec = ctx.cache.decode(raw)
+            except DecodeError:
+                return False
+            key = ctx.key_for(rec.body.origin, rec.body.seq)
+            if key is not None and not ctx.cache.verify(rec, key):
+                return False
+        return True
 
     def _nested(self, _frame: frames.Frame, sender: int, _now: float) -> None:
         self._ctx.drop(sender, "nested_fragment")
@@ -293,5 +358,6 @@ class SyncEngine:
             if empty:
                 self._repair.schedule_complete(now)
         self._digests.advance(now)
+        self._repair.tick(now)
         self._ctx.outbox.promote(now)
         self._reassembler.expire(now)

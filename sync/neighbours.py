@@ -15,12 +15,15 @@ Lists come off a public channel and anyone can forge one, under any sender id. W
 forged list can do is bounded: it only ever makes us skip a relay (never ask, answer or
 accept anything), only of records whose copy came from that sender id, it names at most
 ``frames.MAX_NEIGHBOUR_IDS`` radios, it counts only while that sender is a neighbour we
-hear ourselves, and it is forgotten with the rest of the table. A skipped relay leaves
-the record to the digest and request repair, which delivers it all the same, later.
+hear ourselves, and it is forgotten with the rest of the table. A skipped relay is owed
+(relaying.py): when a neighbour shows it lacks the record, the relay goes after all. The
+table keeps a bounded number of radios, the least recently heard out first: made-up
+sender ids cannot grow it.
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterable
 
 from meshaid.protocol.frames import MAX_NEIGHBOUR_IDS, short_id
@@ -31,12 +34,18 @@ class NeighbourTable:
 
     def __init__(self, memory: float) -> None:
         self.memory = memory
-        self._heard: dict[int, float] = {}  # radio id -> last heard
+        # radio id -> last heard, the least recently heard first
+        self._heard: OrderedDict[int, float] = OrderedDict()
         self._lists: dict[int, frozenset[int]] = {}  # radio id -> short ids it advertised
         self._purged_at = float("-inf")
 
-    def heard(self, sender: int, now: float) -> None:
+    def heard(self, sender: int, now: float, cap: int | None = None) -> None:
+        """``sender`` was heard; at most ``cap`` radios are kept."""
         self._heard[sender] = now
+        self._heard.move_to_end(sender)
+        while cap is not None and len(self._heard) > cap:
+            radio, _ = self._heard.popitem(last=False)
+            self._lists.pop(radio, None)
 
     def learn(self, sender: int, shorts: Iterable[int]) -> None:
         """``sender`` advertised these short ids (a later list replaces an earlier one)."""
@@ -48,8 +57,9 @@ class NeighbourTable:
         if now < self._purged_at + 60.0:
             return  # once a minute is enough for a memory of hours
         horizon = now - self.memory
-        self._heard = {n: t for n, t in self._heard.items() if t >= horizon}
-        self._lists = {n: ids for n, ids in self._lists.items() if n in self._heard}
+        while self._heard and next(iter(self._heard.values())) < horizon:
+            radio, _ = self._heard.popitem(last=False)
+            self._lists.pop(radio, None)
         self._purged_at = now
 
     def advertised(self, now: float) -> tuple[int, ...]:

@@ -27,12 +27,13 @@ CONTROL, ALERT, OPEN_NEED, OPEN, MATCHED, CLOSED, SUPERSEDED = range(7)
 Rank = tuple[int, int, int, int, int, int]
 
 
-def entry_class(body: RecordBody, newest: bool) -> int:
+def entry_class(body: RecordBody, newest: bool, demoted: bool = False) -> int:
+    """``demoted``: an alert beyond its origin's alert bucket (limits.py), sent as others."""
     if body.control:
         return CONTROL
     if not newest:
         return SUPERSEDED
-    if body.kind == Kind.ALERT:
+    if body.kind == Kind.ALERT and not demoted:
         return ALERT
     if body.status == Status.OPEN:
         return OPEN_NEED if body.kind == Kind.NEED else OPEN
@@ -41,11 +42,13 @@ def entry_class(body: RecordBody, newest: bool) -> int:
     return CLOSED
 
 
-def send_rank(body: RecordBody, newest: bool = True, local: bool = False) -> Rank:
+def send_rank(
+    body: RecordBody, newest: bool = True, local: bool = False, demoted: bool = False
+) -> Rank:
     """Smaller sends first. ``newest``: no held record of the entry has a higher version;
-    ``local``: the entry is in one of this node's zones."""
+    ``local``: the entry is in one of this node's zones; ``demoted``: see entry_class."""
     return (
-        entry_class(body, newest),
+        entry_class(body, newest, demoted),
         URGENCY_ORDER[body.urgency],
         0 if local else 1,
         -body.created,

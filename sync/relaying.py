@@ -6,20 +6,27 @@ copy that brought it already reached every neighbour of ours (self-pruning, see
 neighbours.py); answers wait in the answer window. While it waits, copies heard on air
 suppress it (``heard``). Also kept here: who hears whom, and the neighbour list our
 digests carry so that the neighbours can prune their relays.
+
+Neighbour lists are not signed: a forged one can make us skip relays. A relay skipped by
+pruning is therefore owed for a while (``owed_relay_window``): when a neighbour asks for
+it, or its digest shows it lacks it, it goes after all as a push, so that it spreads on
+from there as the relay would have (``make_good``).
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterable
 
 from meshaid.protocol.record import RecordId, SignedRecord
 from meshaid.sync.context import Context
 from meshaid.sync.neighbours import NeighbourTable
 from meshaid.sync.outbox import Reason
-from meshaid.sync.priority import is_alert
 
 # Weight of each new record in the moving share of records that came by repair.
 MISSED_WEIGHT = 0.05
+# Relays skipped by pruning remembered at once (see make_good): a few minutes' pushes.
+MAX_OWED = 128
 
 
 class Relaying:
@@ -31,11 +38,14 @@ class Relaying:
         self._advertised_at = float("-inf")
         self._missed = 0.0  # share of new records that came by repair (moving average)
         self._pushed_at = float("-inf")  # a record was last pushed here or heard pushed
+        # Relays skipped by pruning, oldest first: record id -> (record, until when owed).
+        self._owed: OrderedDict[RecordId, tuple[SignedRecord, float]] = OrderedDict()
+        self._owed_origins: dict[int, int] = {}  # origin -> owed relays of it
 
     # ----------------------------------------------------------------- the neighbourhood
 
     def heard_from(self, sender: int, now: float) -> None:
-        self._table.heard(sender, now)
+        self._table.heard(sender, now, self._ctx.config.sender_memory_max)
 
     def learn_list(self, sender: int, neighbours: tuple[int, ...]) -> None:
         self._table.learn(sender, neighbours)
@@ -78,17 +88,19 @@ class Relaying:
         now: float,
         due: float | None = None,
         sender: int | None = None,
+        keep: bool = False,
     ) -> None:
         """Queue ``rec``; a relay of a copy heard from ``sender`` is pruned when every
-        neighbour of ours heard that copy (see _pruned)."""
+        neighbour of ours heard that copy (see _pruned), unless ``keep``."""
         ctx = self._ctx
         outbox = ctx.outbox
-        alert = is_alert(rec.body)
+        alert = ctx.is_alert(rec)
         cfg = ctx.config
         kept = False  # covered, but relayed all the same (see SyncConfig.covered_relayers)
         if (
             reason == Reason.RELAY
             and sender is not None
+            and not keep
             and rec.record_id not in outbox
             and self._pruned((sender,), alert, now)
         ):
@@ -98,6 +110,7 @@ class Relaying:
                 chance = 0.0
             if ctx.rng.random() >= chance:
                 ctx.stats.relays_pruned += 1
+                self._owe(rec, now)
                 return
             kept = True
         if due is None and reason == Reason.PUSH:
@@ -112,10 +125,13 @@ class Relaying:
         elif due is None:
             due = now + ctx.contend(cfg.answer_slot, now)
         if outbox.add(rec, reason, due, ctx.rank(rec), alert) and reason == Reason.RELAY:
+            self._forget(rec.record_id)
             item = outbox.get(rec.record_id)
             if item is not None:
-                item.heard = 1  # the copy that brought it
-                item.prunable = not kept
+                # The copy that brought it (for one owed: any copy heard means the neighbour
+                # that lacked it has it now, or soon will from whoever sent that copy).
+                item.heard = 1
+                item.prunable = not (kept or keep)
                 if sender is not None:
                     item.heard_from.add(sender)
 
@@ -140,6 +156,47 @@ class Relaying:
             if self._pruned(item.heard_from, item.alert, now):
                 ctx.outbox.cancel(rid)
                 ctx.stats.relays_pruned += 1
+                self._owe(item.record, now)
+
+    # ----------------------------------------------------------------- owed relays
+
+    def _owe(self, rec: SignedRecord, now: float) -> None:
+        rid = rec.record_id
+        if rid in self._owed:
+            return
+        self._owed[rid] = (rec, now + self._ctx.config.owed_relay_window)
+        self._owed_origins[rid.origin] = self._owed_origins.get(rid.origin, 0) + 1
+        while len(self._owed) > MAX_OWED:
+            self._forget(next(iter(self._owed)))
+
+    def _forget(self, rid: RecordId) -> None:
+        if self._owed.pop(rid, None) is None:
+            return
+        left = self._owed_origins[rid.origin] - 1
+        if left:
+            self._owed_origins[rid.origin] = left
+        else:
+            del self._owed_origins[rid.origin]
+
+    def make_good(self, origin: int, first: int, last: int | None, now: float) -> None:
+        """A neighbour lacks seqs ``first..last`` of ``origin`` (it asked for them, or its
+        digest shows it behind): relays of them we skipped by pruning go after all, as
+        pushes that nothing prunes, so they spread on from there."""
+        owed = self._owed
+        while owed:
+            rid = next(iter(owed))
+            if owed[rid][1] > now:
+                break
+            self._forget(rid)
+        if origin not in self._owed_origins:
+            return
+        for rid in [r for r in owed if r.origin == origin]:
+            if rid.seq >= first and (last is None or rid.seq <= last):
+                rec = owed[rid][0]
+                self._forget(rid)
+                if self._ctx.holdings.get(rid) is rec:
+                    self._ctx.stats.relays_made_good += 1
+                    self.queue(rec, Reason.RELAY, now, keep=True)
 
     def _pruned(self, senders: Iterable[int], alert: bool, now: float) -> bool:
         """Whether a relay would reach no neighbour of ours that the copies heard from

@@ -3,18 +3,23 @@
 Owns what this node wants (wants.py) and its two requests: one for the gaps it knows of,
 and one carrying its whole vector when a neighbour holds more than its digest explains
 (a new or wiped node). A request names the neighbours that should answer, those whose
-digests showed the most records, a different few on each retry. A request that names
-answerers for a catch-up holds further requests back until its answers stop coming. A
-neighbour's request that covers what we lack counts as ours: its answers reach us too.
+digests showed the most records, a different few on each retry, skipping those that did
+not answer in their turns (sources.py). A request that names answerers for a catch-up
+holds further requests back until its answers stop coming. A neighbour's request that
+covers what we lack counts as ours: its answers reach us too. A neighbour's GONE pauses
+asking for the seqs it names, for a while (claims.py): it is not signed.
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 from meshaid.protocol import frames
 from meshaid.protocol.frames import GoneFrame, RequestFrame, SeqRange
-from meshaid.sync.context import Context, turn_stride
+from meshaid.sync.context import FULL_FRAME_AIRTIME, Context, turn_stride
 from meshaid.sync.planning import Draft
-from meshaid.sync.wants import Wants
+from meshaid.sync.sources import Sources
+from meshaid.sync.wants import MAX_LEAD, Wants
 
 # A request with this many ranges comes from a node catching up: it names more answerers.
 MANY_RANGES = 4
@@ -34,16 +39,56 @@ class Repair:
         self._last_bulk = float("-inf")
         self._bulk_until = float("-inf")
         self._last_answered = float("-inf")  # a new record last came in an ANSWER frame
-        # Neighbours whose digests we heard: sender -> (when, their total), to pick answerers.
-        self._sources: dict[int, tuple[float, int]] = {}
-        # Neighbours whose last digest showed them far behind us: sender -> when heard.
-        self._behind: dict[int, float] = {}
+        self._bulk_complete = False  # that request carried our whole vector
+        # Neighbours whose digests we heard, to pick answerers from.
+        self._sources = Sources(cfg.source_memory, cfg.answerer_penalty, cfg.sender_memory_max)
+        # Neighbours whose last digest showed them far behind us: sender -> when heard,
+        # the least recently heard first.
+        self._behind: OrderedDict[int, float] = OrderedDict()
+        self._housekept = float("-inf")
+        self._asked_all = float("-inf")  # a request for a whole vector went out or was heard
+
+    # ----------------------------------------------------------------- housekeeping
+
+    def tick(self, now: float) -> None:
+        """Skip named answerers whose turns ended in silence; once a minute, forget what
+        digests said exists of origins nothing came of, and senders not heard for long."""
+        ctx = self._ctx
+        skipped, none_answered = self._sources.tick(now)
+        if skipped:
+            ctx.stats.answerers_skipped += skipped
+        if none_answered:
+            # Nobody we named answered (made-up ids, or all gone quiet): ask again soon,
+            # naming others, rather than wait out the catch-up's turns and the retry.
+            self._bulk_until = min(self._bulk_until, now)
+            if self._bulk_complete:
+                self._last_complete = float("-inf")
+                self.schedule_complete(now)
+            else:
+                self._request_soon(now)
+        if now < self._housekept + 60.0:
+            return
+        self._housekept = now
+        cfg = ctx.config
+        self._wants.expire(now, cfg.claim_memory)
+        for origin in ctx.vector.expire_claims(now):
+            self._wants.update(origin)
+            if self._wants.missing(origin):
+                self._request_soon(now)
+        self._sources.purge(now)
+        horizon = now - cfg.neighbour_memory
+        while self._behind and next(iter(self._behind.values())) < horizon:
+            self._behind.popitem(last=False)
+
+    def wakeup(self) -> float | None:
+        """When ``tick`` must run: the end of a named answerer's turns."""
+        return self._sources.wakeup()
 
     # ----------------------------------------------------------------- what we learn
 
     def note_exists(self, origin: int, seq: int, now: float) -> None:
         """A neighbour holds ``seq`` of ``origin``: we want it too, unless we know it."""
-        if self._ctx.keys(origin) is not None and self._wants.exists(origin, seq):
+        if self._ctx.trusts(origin, seq) and self._wants.exists(origin, seq, now):
             self._request_soon(now)
 
     def progressed(self, origin: int, now: float, answered: bool = True) -> None:
@@ -59,12 +104,22 @@ class Repair:
         """We asked for ``origin`` since it was last complete."""
         return self._wants.attempts(origin) != 0
 
-    def heard_digest(self, sender: int, total: int, now: float) -> None:
-        self._sources[sender] = (now, total)
-        if total + self._ctx.config.flood_behind <= self._ctx.vector.total:
-            self._behind[sender] = now
+    def heard_digest(self, sender: int, total: int, now: float, same: bool = False) -> None:
+        """A digest from ``sender`` said it holds ``total``; ``same``: its hash is ours
+        (then it is not behind, whatever its total: claims count in the hash only)."""
+        self._sources.heard_digest(sender, total, now)
+        behind = self._behind
+        if not same and total + self._ctx.config.flood_behind <= self._ctx.vector.total:
+            behind[sender] = now
+            behind.move_to_end(sender)
+            while len(behind) > self._ctx.config.sender_memory_max:
+                behind.popitem(last=False)
         else:
-            self._behind.pop(sender, None)
+            behind.pop(sender, None)
+
+    def heard_answer(self, sender: int, now: float) -> None:
+        """``sender`` sent an ANSWER or a GONE frame: it answers when named."""
+        self._sources.answered(sender, now)
 
     def neighbour_behind(self, now: float) -> bool:
         """Some neighbour's last digest showed it far behind us (a healed partition)."""
@@ -80,26 +135,45 @@ class Repair:
             if self._wants.overheard(rng.origin, rng.first, now):
                 stats.requests_suppressed += 1
         if frame.complete:
+            self._asked_all = now
             self._wants.covered(self._wants.wanting - listed, now)
             if self.complete_due is not None:
                 self.complete_due = None
                 self._last_complete = now
                 stats.requests_suppressed += 1
 
-    def learn_gone(self, frame: GoneFrame, now: float) -> None:
-        """A neighbour pruned these seqs: count them as held, never to be asked for."""
+    def learn_gone(self, frame: GoneFrame, now: float) -> int:
+        """A neighbour says it pruned these seqs. It is not signed, so they are never
+        counted as held: asking for those we lack pauses for a while (claims.py), only
+        in answer to a request for the origin lately (which any neighbour holding the
+        records answers too), and only where signed records do not show them too new to
+        have been pruned. Returns how many seqs it claimed."""
         ctx = self._ctx
+        cfg = ctx.config
+        lately = now - cfg.answer_ttl
+        total = 0
         for rng in frame.ranges:
             origin = rng.origin
-            if ctx.keys(origin) is None:
+            if not ctx.trusts(origin, rng.first):
                 continue
-            last = rng.first + rng.length - 1
-            # Only seqs we know exist are marked: a forged GONE cannot inflate the vector.
-            known_to_exist = self._wants.highest_existing(origin)
-            added = ctx.vector.add_range(origin, rng.first, min(last, known_to_exist))
-            if added:
-                ctx.stats.gone_learned += added
+            asked = max(self._wants.asked_at(origin), self._asked_all)
+            if asked < lately or not ctx.holdings.gone_plausible(origin, rng.first):
+                ctx.stats.gone_refused += 1
+                continue
+            # Only seqs we know exist, and lack: a forged GONE cannot reach far ahead.
+            last = min(rng.first + rng.length - 1, self._wants.highest_existing(origin),
+                       ctx.vector.highest(origin) + MAX_LEAD)
+            claimed = 0
+            for first, end in self._wants.missing(origin):
+                a, b = max(first, rng.first), min(end, last)
+                if a <= b:
+                    ctx.vector.claim(origin, a, b, now, cfg.gone_pause)
+                    claimed += b - a + 1
+            if claimed:
+                ctx.stats.gone_learned += claimed
+                total += claimed
                 self.progressed(origin, now)
+        return total
 
     def schedule_complete(self, now: float) -> None:
         """Ask with our whole vector soon, unless we did lately or a catch-up is on."""
@@ -135,17 +209,31 @@ class Repair:
         # (a wiped node in the simulator asked 8 times in its first 5 hours back).
         return min(quiet, self._bulk_until)
 
-    def _bulk_started(self, now: float, answerers: int, records: int | None = None) -> None:
+    def _bulk_started(
+        self,
+        now: float,
+        answerers: tuple[int, ...],
+        records: int | None = None,
+        complete: bool = False,
+    ) -> None:
         """A catch-up request went out, naming ``answerers``, for about ``records``
         records (None: a whole vector, as many as they will send)."""
         cfg = self._ctx.config
-        count = max(answerers, 1)
+        count = max(len(answerers), 1)
         turns = cfg.answer_limit
         if records is not None:
             turns = min(turns, -(-records // count))
         self._last_bulk = now
+        self._bulk_complete = complete
+        stride = turn_stride(cfg, count)
         # Two spare turns each: answers are held back by a busy channel or budget.
-        self._bulk_until = now + (turns + 2) * turn_stride(cfg, count)
+        self._bulk_until = now + (turns + 2) * stride
+        if answerers:
+            # An answerer that sent nothing in its first two turns (one frame lost is
+            # likely, two much less) is skipped from then on (sources.py).
+            ends = [now + i * cfg.answer_turn + 2 * stride + FULL_FRAME_AIRTIME
+                    for i in range(len(answerers))]
+            self._sources.named(answerers, ends)
 
     def _bulk_in_progress(self, now: float) -> bool:
         """Answers to our last catch-up request are still coming in: asking again now
@@ -201,7 +289,7 @@ class Repair:
             self.request_due = retry if later is None else min(later, retry)
             self._ctx.stats.requests_sent += 1
             if many and answerers:
-                self._bulk_started(now, len(answerers), seqs)
+                self._bulk_started(now, answerers, seqs)
 
         # A retry asks other neighbours than the attempt before.
         attempt = max(wants.attempts(origin) for origin in asked)
@@ -241,8 +329,9 @@ class Repair:
         def commit(_airtime: float) -> None:
             self.complete_due = None
             self._last_complete = now
-            self._bulk_started(now, len(answerers))
+            self._bulk_started(now, answerers, complete=True)
             self._complete_attempts += 1
+            self._asked_all = now
             self._wants.covered(self._wants.wanting, now)
             self._ctx.stats.requests_sent += 1
 
@@ -250,21 +339,14 @@ class Repair:
 
     def _answerers(self, now: float, attempt: int, want: int) -> tuple[int, ...]:
         """Neighbours to name in a request: those whose digests showed more records than
-        we hold, the most first. Each attempt names a different few, in a rotated order, so
-        a record whose share fell to a node without it falls to another on the retry. None
-        ahead of us (or naming turned off): anyone may answer."""
-        horizon = now - self._ctx.config.source_memory
-        ours = self._ctx.vector.total
-        sources = self._sources
-        ranked = sorted(
-            (
-                s
-                for s, (heard, total) in sources.items()
-                if heard >= horizon and total > ours and 0 < s <= frames.U32_MAX
-            ),
-            key=lambda s: (-sources[s][1], -sources[s][0], s),
-        )
-        if not want or not ranked:
+        we hold, those that answered us lately first, then the most (sources.py). Each
+        attempt names a different few, in a rotated order, so a record whose share fell to
+        a node without it falls to another on the retry. None ahead of us (or naming turned
+        off): anyone may answer."""
+        if not want:
+            return ()
+        ranked = self._sources.ranked(now, self._ctx.vector.total)
+        if not ranked:
             return ()
         count = min(want, len(ranked))
         start = (attempt * count) % len(ranked)
@@ -275,7 +357,8 @@ class Repair:
     def _vector_ranges(self, exact: bool) -> list[SeqRange]:
         """Our whole vector as the ranges we lack (see Wants.vector_ranges)."""
         ranges: list[SeqRange] = []
-        for origin in self._ctx.vector.origins():
-            if self._ctx.keys(origin) is not None:
+        vector = self._ctx.vector
+        for origin in vector.origins():
+            if self._ctx.trusts(origin, vector.highest(origin) + 1):
                 ranges += self._wants.vector_ranges(origin, exact)
         return ranges

@@ -5,15 +5,21 @@ A node learns that a seq exists from a neighbour's digest, a record with a highe
 origin goes out (its own or a neighbour's, whose answer it will hear too), it waits
 ``retry`` after the request or after the last record of that origin, whichever is later,
 before asking again, doubling with each request that brought nothing, up to ``retry_cap``.
+
+A digest is not signed: what it says exists beyond the seqs we know is a claim. It is
+believed at most MAX_LEAD seqs ahead, and forgotten when nothing of it arrived for the
+claim memory (``expire``); the next digest that lists the origin tells us again. Seqs a
+neighbour reported pruned are not asked for while that claim lasts (claims.py).
 """
 
 from __future__ import annotations
 
 from meshaid.protocol.frames import SeqRange
+from meshaid.sync.claims import subtract_runs
 from meshaid.sync.vector import VersionVector
 
 # How far beyond what we hold a neighbour's claim about an origin is believed: bounds the
-# memory and work a forged digest or GONE can cause. Far above an origin's yearly output.
+# memory and work a forged digest can cause. Far above an origin's yearly output.
 MAX_LEAD = 4096
 # Gap runs per origin put in one request; those beyond wait for the next request.
 MAX_RUNS_PER_ORIGIN = 8
@@ -26,6 +32,8 @@ class Wants:
         self.retry_cap = retry_cap
         self.wanting: set[int] = set()  # origins with something missing
         self._target: dict[int, int] = {}  # origin -> highest seq known to exist
+        # When a digest last raised an origin's target beyond the seqs we know.
+        self._claimed_at: dict[int, float] = {}
         self._asked: dict[int, float] = {}
         self._progress: dict[int, float] = {}
         self._attempts: dict[int, int] = {}
@@ -39,20 +47,39 @@ class Wants:
         return max(self._target.get(origin, 0), self.vector.highest(origin))
 
     def missing(self, origin: int) -> list[tuple[int, int]]:
-        """Unknown seqs of ``origin`` up to the highest known to exist, as (first, last)."""
+        """Unknown seqs of ``origin`` up to the highest known to exist, as (first, last),
+        but for those a neighbour's claim says were pruned (paused, see claims.py)."""
         through = self._target.get(origin, 0)
         seqs = self.vector.seqs(origin)
         if seqs is None:
-            return [(1, through)] if through else []
-        return seqs.missing(max(through, seqs.highest))
+            runs = [(1, through)] if through else []
+        else:
+            runs = seqs.missing(max(through, seqs.highest))
+        claimed = self.vector.claims.runs(origin)
+        return subtract_runs(runs, claimed) if claimed and runs else runs
 
-    def exists(self, origin: int, seq: int) -> bool:
+    def exists(self, origin: int, seq: int, now: float = 0.0) -> bool:
         """A neighbour holds ``seq`` of ``origin``; True when we now lack something new."""
-        seq = min(seq, self.vector.highest(origin) + MAX_LEAD)
+        highest = self.vector.highest(origin)
+        seq = min(seq, highest + MAX_LEAD)
         if seq <= self._target.get(origin, 0):
             return False
         self._target[origin] = seq
+        if seq > highest:
+            self._claimed_at[origin] = now
         return self.update(origin)
+
+    def expire(self, now: float, memory: float) -> None:
+        """Forget what digests said exists beyond the seqs we know, for origins of which
+        nothing came for ``memory`` seconds (a forged digest's claim, or records nobody
+        near us holds); a later digest that lists the origin tells us again."""
+        for origin, at in list(self._claimed_at.items()):
+            if max(at, self._progress.get(origin, at)) + memory > now:
+                continue
+            del self._claimed_at[origin]
+            if self._target.get(origin, 0) > self.vector.highest(origin):
+                self._target[origin] = self.vector.highest(origin)
+                self.update(origin)
 
     def progressed(self, origin: int, now: float, answered: bool = True) -> bool:
         """Something of ``origin`` arrived (a record or a GONE). The retry waits for quiet
@@ -109,6 +136,11 @@ class Wants:
         """A request for a whole vector (ours or a neighbour's) covers these origins."""
         for origin in origins:
             self._asked[origin] = now
+
+    def asked_at(self, origin: int) -> float:
+        """When a request for ``origin`` (ours, or one overheard that covers ours) last
+        went out since it was last complete."""
+        return self._asked.get(origin, float("-inf"))
 
     def attempts(self, origin: int) -> int:
         """Our requests for ``origin`` since it was last complete."""

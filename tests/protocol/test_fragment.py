@@ -76,26 +76,28 @@ def test_lost_fragment_leaves_nothing_and_expires() -> None:
     assert r.add(1, parts[-1], 71.0) is None  # the rest never completes
 
 
-def test_inconsistent_fragment_replaces_the_stale_message() -> None:
+def test_a_conflicting_fragment_is_kept_beside_the_message_not_instead_of_it() -> None:
     old = split(bytes(400), 1, mtu=100)  # 5 fragments
     new = split(b"n" * 250, 1, mtu=100)  # 3 fragments, same id (a restarted sender)
     r = Reassembler()
     r.add(1, old[0], 0)
     r.add(1, old[1], 0)
     assert r.add(1, new[0], 1) is None
-    assert r.stats.inconsistent == 1
     assert r.add(1, new[1], 1) is None
-    assert r.add(1, new[2], 1) == b"n" * 250
-    # Same id and count but other bytes at an index already held: also inconsistent.
+    assert r.add(1, new[2], 1) == b"n" * 250  # another count: another message
+    assert r.pending == 1  # the old one is still there
+    assert [r.add(1, p, 2) for p in old[2:]][-1] == bytes(400)
+    # Same id and count but other bytes at an index already held: a second candidate, and
+    # a third is not kept.
     other = split(b"o" * 250, 2, mtu=100)
     twin = split(b"p" * 250, 2, mtu=100)
-    r.add(1, other[0], 2)
-    r.add(1, twin[0], 2)
-    assert r.stats.inconsistent == 2
-    # A middle chunk of another length than the first one is inconsistent too.
-    r.add(1, split(bytes(300), 4, mtu=100)[0], 3)
-    assert r.add(1, split(bytes(300), 4, mtu=90)[1][:3] + bytes([4]) + bytes(86), 3) is None
-    assert r.stats.inconsistent == 3
+    third = split(b"q" * 250, 2, mtu=100)
+    r.add(1, other[0], 3)
+    r.add(1, twin[0], 3)
+    r.add(1, third[0], 3)
+    assert r.stats.inconsistent == 2 and r.buffered_bytes == 2 * len(other[0]) - 8
+    # Whole, it is the first candidates that make a message that fits.
+    assert r.add(1, twin[1], 3) is None and r.add(1, twin[2], 3) == b"o" * 96 + b"p" * 154
 
 
 def test_oversize_messages_are_refused() -> None:
