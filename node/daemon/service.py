@@ -218,8 +218,10 @@ class Daemon:
             self.sync_config, mtu=min(self.sync_config.mtu, self.radio.mtu - nb.overhead))
         with bulk_load():
             state = load_sync_state(self.store)
+            # The roster in force decides each record's key (revocations, sequence floors),
+            # for the engine as for the store: nothing refused here is relayed either.
             engine = SyncEngine(nb.key_of, self._rng, self.sync_config,
-                                node_id=self.radio.node_id)
+                                node_id=self.radio.node_id, trust=nb.trust)
             engine.load(state.records, known=state.known, first_seen=state.first_seen)
             held = len(state.records)
             del state
