@@ -42,7 +42,10 @@ RUNS: list[tuple[str, Scenario]] = [
 
 def _run(item: tuple[str, Scenario]) -> tuple[str, Scenario, list[RunResult]]:
     label, sc = item
-    return label, sc, run_scenario(sc)
+    # Every protocol as daemons run it (roster checks, sealed frames), then the engine
+    # once more with both off: what security costs (the last result, not in the tables).
+    results = run_scenario(sc)
+    return label, sc, results + run_scenario(sc, ("engine",), secure=False)
 
 
 def _pct(value: float | None, digits: int = 2) -> str:
@@ -175,6 +178,10 @@ once by its creator and relayed by Meshtastic's managed flooding, hop limit 3, n
 repair: how most Meshtastic bulletin boards work) and **(b) periodic rebroadcast** (each
 node sends everything it holds, newest first, in rounds every 60 minutes, to its
 neighbours, within the same 5 % airtime budget as the engine). See sync/baselines.py.
+Every node runs as a member of a formed neighbourhood does: it accepts a record only
+when the signed roster names its origin's key (sync/roster.py) and seals every frame
+with the epoch key, 45 bytes each (node/sim/security.py); the baselines' frames are
+sealed the same way. "What security costs" runs the engine once more with both off.
 
 ### The simulator (hardware/sim/lorasim.py)
 
@@ -240,6 +247,35 @@ notes give 0.40 for the dev corpus), so records may be a few bytes off real ones
 """
 
 
+SECURITY_INTRO = """\
+The sync engine as every table here runs it (roster checks, every frame sealed with
+XChaCha20-Poly1305: 45 bytes and their airtime on each frame) against the same engine on
+the same mesh and workload with plain frames and any key of the run trusted. The
+difference is the whole price of privacy and trust on air; the roster's own records
+are not in it (every node holds the roster from the start).
+"""
+
+
+def security_cost(done: list[tuple[str, Scenario, list[RunResult]]]) -> str:
+    """The engine with roster checks and sealed frames against the engine without."""
+    head = ("| run | delivery, secure / plain | new entry p99, secure / plain | bytes on air "
+            "per delivered copy, secure / plain | airtime per delivered copy, secure / plain "
+            "| simulation CPU, secure / plain |")
+    rows = [head, "|---|---|---|---|---|---|"]
+    for label, _sc, results in done:
+        secure, plain = _by(results[:-1], "engine"), results[-1]
+        new_s, new_p = secure.convergence["new"].p99, plain.convergence["new"].p99
+        rows.append(
+            f"| {label} | {_pct(secure.delivery)} / {_pct(plain.delivery)} | "
+            f"{duration(new_s) if new_s is not None else DASH} / "
+            f"{duration(new_p) if new_p is not None else DASH} | "
+            f"{_num(secure.bytes_per_delivered_copy)} / {_num(plain.bytes_per_delivered_copy)} | "
+            f"{_num(secure.airtime_per_delivered_copy, 3, 's')} / "
+            f"{_num(plain.airtime_per_delivered_copy, 3, 's')} | "
+            f"{secure.cpu_seconds:.0f} s / {plain.cpu_seconds:.0f} s |")
+    return "\n".join(rows)
+
+
 def render(done: list[tuple[str, Scenario, list[RunResult]]], total: float) -> str:
     s2 = build_topology(SCENARIOS["S2"])
     rng = random.Random(1)
@@ -247,8 +283,10 @@ def render(done: list[tuple[str, Scenario, list[RunResult]]], total: float) -> s
     packed = sum(len(textpack.pack(t)) for t in texts) / sum(len(t.encode()) for t in texts)
     parts = [INTRO.format(command=COMMAND, total=total, s2_across=s2.diameter(),
                           s2_degree=s2.mean_degree(), packed=packed).rstrip("\n")]
-    parts.append("### Goals (from the sync issue)\n\n" + goals(done))
-    for label, sc, results in done:
+    shown = [(label, sc, results[:-1]) for label, sc, results in done]
+    parts.append("### Goals (from the sync issue)\n\n" + goals(shown))
+    parts.append("### What security costs\n\n" + SECURITY_INTRO + "\n" + security_cost(done))
+    for label, sc, results in shown:
         parts.append(f"### {label}\n\n{scenario_table(sc, results)}")
     return BEGIN + "\n" + "\n\n".join(parts) + "\n" + END + "\n"
 

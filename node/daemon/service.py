@@ -46,6 +46,7 @@ from meshaid.node.membership.neighbourhood import Neighbourhood
 from meshaid.node.services import Node, PostRequest, open_node
 from meshaid.node.store.board import BoardStore
 from meshaid.node.store.sync_state import bulk_load, keep_known_runs, load_sync_state
+from meshaid.protocol.airtime import airtime_seconds
 from meshaid.protocol.record import SignedRecord
 from meshaid.sync.budget import HOUR
 from meshaid.sync.config import SyncConfig
@@ -220,8 +221,11 @@ class Daemon:
             state = load_sync_state(self.store)
             # The roster in force decides each record's key (revocations, sequence floors),
             # for the engine as for the store: nothing refused here is relayed either.
+            # Its budget counts what goes on air: the frame as sealed.
+            preset, overhead = self.sync_config.preset, nb.overhead
             engine = SyncEngine(nb.key_of, self._rng, self.sync_config,
-                                node_id=self.radio.node_id, trust=nb.trust)
+                                node_id=self.radio.node_id, trust=nb.trust,
+                                airtime=lambda size: airtime_seconds(size + overhead, preset))
             engine.load(state.records, known=state.known, first_seen=state.first_seen)
             held = len(state.records)
             del state

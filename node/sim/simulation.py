@@ -25,6 +25,7 @@ What is measured, per protocol (see BENCHMARKS.md for the exact definitions):
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 import random
@@ -54,10 +55,12 @@ from meshaid.node.sim.scenarios import (
     Workload,
     plan,
 )
+from meshaid.node.sim.security import SimNeighbourhood
 from meshaid.protocol import timebase
+from meshaid.protocol.airtime import MAX_APP_PAYLOAD, airtime_seconds
 from meshaid.protocol.errors import UsageError
 from meshaid.protocol.record import RecordId, SignedRecord, Status
-from meshaid.sync.api import GossipProtocol, KeyLookup
+from meshaid.sync.api import GossipProtocol, KeyLookup, Trust
 from meshaid.sync.baselines import NaiveFlooding, PeriodicRebroadcast
 from meshaid.sync.config import SyncConfig
 from meshaid.sync.engine import SyncEngine
@@ -88,6 +91,9 @@ class NodeSetup:
     verify_cache: VerifyCache
     known: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
     first_seen: dict[RecordId, int] = field(default_factory=dict)
+    trust: Trust | None = None  # the roster's key for (origin, seq); None: ``keys``
+    mtu: int = MAX_APP_PAYLOAD  # what a frame may carry (less the sealing overhead)
+    overhead: int = 0  # bytes sealing adds to each frame
 
 
 @dataclass(frozen=True)
@@ -101,8 +107,12 @@ class ProtocolSpec:
 def _make_engine(setup: NodeSetup) -> GossipProtocol:
     sc = setup.scenario
     config = SyncConfig(preset=sc.preset, budget_share=sc.budget_share)
+    config = dataclasses.replace(config, mtu=min(config.mtu, setup.mtu))
+    # Its budget counts what goes on air: the frame as sealed, when it is.
+    overhead = setup.overhead
     engine = SyncEngine(setup.keys, setup.rng, config, verify_cache=setup.verify_cache,
-                        node_id=setup.node_id)
+                        node_id=setup.node_id, trust=setup.trust,
+                        airtime=lambda size: airtime_seconds(size + overhead, sc.preset))
     # What the daemon loads from its store: records, known runs, first-seen minutes.
     engine.load(setup.records, known=setup.known, first_seen=setup.first_seen)
     return engine
@@ -110,14 +120,14 @@ def _make_engine(setup: NodeSetup) -> GossipProtocol:
 
 def _make_flooding(setup: NodeSetup) -> GossipProtocol:
     return NaiveFlooding(setup.keys, setup.records, rng=setup.rng,
-                         verify_cache=setup.verify_cache)
+                         verify_cache=setup.verify_cache, mtu=setup.mtu)
 
 
 def _make_periodic(setup: NodeSetup) -> GossipProtocol:
     sc = setup.scenario
     return PeriodicRebroadcast(setup.keys, setup.records, rng=setup.rng, now=setup.now,
                                budget_share=sc.budget_share, preset=sc.preset,
-                               verify_cache=setup.verify_cache)
+                               verify_cache=setup.verify_cache, mtu=setup.mtu)
 
 
 PROTOCOLS: dict[str, ProtocolSpec] = {
@@ -182,7 +192,11 @@ class Simulation:
         workload: Workload | None = None,
         topology: topo.Topology | None = None,
         progress: Progress | None = None,
+        secure: bool = True,
     ) -> None:
+        """``secure``: nodes trust only the roster and seal every frame, as daemons do
+        (node/sim/security.py); off, they take any key of the run and send frames plain,
+        which is what security costs against."""
         sc = scenario
         self.sc = sc
         self.spec = spec
@@ -206,6 +220,8 @@ class Simulation:
         self.unknown_records = 0
         for node in self.nodes:
             node.board.apply_all(self.workload.existing)
+        self.security = (SimNeighbourhood(sc.seed, list(self.workload.keys.values()))
+                         if secure else None)
         self._ran = False
 
     # -- driving ---------------------------------------------------------------------------
@@ -250,6 +266,12 @@ class Simulation:
             now=self.mesh.now, scenario=self.sc, verify_cache=self.verify_cache,
             known=node.known, first_seen=node.first_seen,
         )
+        sealer = None
+        if self.security is not None:
+            sealer = self.security.keyring(f"{self.sc.seed}/{node.index}/{node.life}")
+            setup = dataclasses.replace(setup, trust=self.security.trust,
+                                        mtu=radio.mtu - sealer.overhead,
+                                        overhead=sealer.overhead)
         node.up = True
         node.timer_at = None
         node.timer_gen += 1
@@ -258,7 +280,7 @@ class Simulation:
             self.spec.make(setup), radio, _SimBoard(self, node),
             wall_minutes=functools.partial(self._wall_minutes, node),
             wall=functools.partial(self._wall, node), config=config,
-            on_sent=functools.partial(self._handed, node),
+            on_sent=functools.partial(self._handed, node), sealer=sealer,
         )
         pump._wake = functools.partial(self._wake, node, pump)
         node.pump = pump
@@ -481,8 +503,10 @@ def run_scenario(
     *,
     progress: Progress | None = None,
     texts: Sequence[str] | None = None,
+    secure: bool = True,
 ) -> list[RunResult]:
-    """Run ``scenario`` once per protocol, on the same mesh and the same workload."""
+    """Run ``scenario`` once per protocol, on the same mesh and the same workload
+    (``secure``: see Simulation)."""
     for name in protocols:
         if name not in PROTOCOLS:
             raise UsageError(f"unknown protocol {name!r}; choose from {', '.join(PROTOCOLS)}")
@@ -490,6 +514,6 @@ def run_scenario(
     topology = build_topology(scenario)
     return [
         Simulation(scenario, PROTOCOLS[name], workload=workload, topology=topology,
-                   progress=progress).run()
+                   progress=progress, secure=secure).run()
         for name in protocols
     ]

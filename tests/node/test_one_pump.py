@@ -12,12 +12,13 @@ from meshaid.hardware.memory_radio import MemoryRadio
 from meshaid.node.daemon.pump import Pump
 from meshaid.node.daemon.radio_config import RadioConfig
 from meshaid.node.daemon.service import Daemon
+from meshaid.node.membership import commands
 from meshaid.node.membership.neighbourhood import Neighbourhood
 from meshaid.node.services import PostRequest, init_node, open_node
 from meshaid.node.sim.scenarios import SCENARIOS
 from meshaid.node.sim.simulation import PROTOCOLS, Simulation, pump_config
 from meshaid.node.store.sync_state import load_sync_state
-from meshaid.protocol import frames, seal
+from meshaid.protocol import frames, keytext, seal
 from meshaid.protocol.record import SignedRecord
 from meshaid.sync.config import SyncConfig
 from meshaid.sync.engine import SyncEngine
@@ -45,13 +46,15 @@ def test_the_daemon_and_the_simulator_hand_the_radio_the_same_frames(tmp_path: P
     other = open_node(tmp_path / "b")
     form(node, [other])  # the daemon's node in a neighbourhood; "other" speaks for it
     neighbour = Signer(7)
-    node.store.add_key(neighbour.public_key, "neighbour")
+    # The neighbour is on the roster, so the daemon's node takes its records as the
+    # simulator's engine does (which is given every key): both see the same inputs.
+    commands.add_node(node, keytext.encode(keytext.KEY_PREFIX, neighbour.public_key),
+                      "neighbour")
     # The daemon seals its frames: the engine plans them smaller by the seal's overhead.
     config = SyncConfig(mtu=MemoryRadio(1).mtu - seal.OVERHEAD)
     nb = Neighbourhood(node)
-    keys = {origin: nb.trust(origin) for origin in (node.store.origin, other.store.origin)}
-    keys[neighbour.origin] = neighbour.public_key
-    node.store.trust = None
+    keys = {origin: nb.trust(origin)
+            for origin in (node.store.origin, other.store.origin, neighbour.origin)}
     daemon_radio = MemoryRadio(NODE, capacity=1)
     daemon = Daemon(node, daemon_radio, RadioConfig(), sync_config=config, rng=random.Random(5),
                     control_path=tmp_path / "a" / "control.sock")
@@ -66,10 +69,6 @@ def test_the_daemon_and_the_simulator_hand_the_radio_the_same_frames(tmp_path: P
     assert daemon.neighbourhood is not None
     epoch_key = daemon.neighbourhood.keyring.current()
     assert epoch_key is not None
-    # The neighbour is not on the roster: let the daemon's node take its records as the
-    # simulator's does, so that both see the same inputs.
-    daemon.neighbourhood.trust = lambda origin, seq=None: keys.get(origin)  # type: ignore[method-assign]
-    node.store.trust = daemon.neighbourhood.trust
     sent: dict[str, list[tuple[float, bytes]]] = {"daemon": [], "sim": []}
     heard = [neighbour.create(f"tarps and rope, lot {i}") for i in range(3)]
     t = 0.0
