@@ -456,6 +456,28 @@ _RECORD_RAW, _RECORD_BODY, _RECORD_MATCHES = (
 )
 
 
+# Wire types a field of a newer node may have: varint, fixed64, length-delimited, fixed32.
+# Groups (3, 4) are not proto3 and would let a record nest as deep as its bytes allow.
+_UNKNOWN_WIRE_TYPES = frozenset((0, 1, 2, 5))
+
+
+def _check_values(msg: board_pb2.Record) -> None:
+    """Refuse values this node cannot show truthfully: an enum value it does not know (a
+    status 7 shown as "open", a category 20 as "food"), a known field number with another
+    wire type, a group. Unknown fields of the plain wire types stay: they are how a newer
+    node's additions travel through this one (see board.proto)."""
+    if (msg.kind not in _KINDS or msg.category not in _CATEGORIES
+            or msg.urgency not in _URGENCIES or msg.status not in _STATUSES):
+        raise DecodeError("record has a kind, category, urgency or status out of range")
+    from google.protobuf.unknown_fields import UnknownFieldSet  # with the parser: lazily
+
+    known = msg.DESCRIPTOR.fields_by_number
+    for unknown in UnknownFieldSet(msg):
+        if unknown.field_number in known or unknown.wire_type not in _UNKNOWN_WIRE_TYPES:
+            raise DecodeError(f"record field {unknown.field_number} has a wrong wire type")
+
+
+
 def decode(raw: bytes) -> SignedRecord:
     """Parse a record's bytes (size checked first). Does not verify the signature.
 
@@ -479,6 +501,7 @@ def decode(raw: bytes) -> SignedRecord:
     # nodes are kept and re-emitted after the known ones, see board.proto).
     if msg.SerializeToString(deterministic=True) != body_bytes:
         raise DecodeError("record body is not canonically encoded")
+    _check_values(msg)
     body = RecordBody.from_message(msg)
     if body.origin == 0 or body.seq == 0:
         raise DecodeError("record has no origin or seq")

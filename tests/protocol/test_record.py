@@ -94,17 +94,34 @@ def test_text_over_the_limit_says_by_how_much() -> None:
         SIGNERS[0].create("x" * 205)
 
 
-def test_unknown_enum_values_read_as_fallbacks() -> None:
+def test_unknown_enum_values_are_refused() -> None:
+    # A node cannot show a value it does not know truthfully (a status 7 as "open").
     signer = SIGNERS[1]
-    signer.seq += 1
-    msg = board_pb2.Record(origin=signer.origin, seq=signer.seq)
-    msg.category = 99  # type: ignore[assignment]
-    msg.kind = 9  # type: ignore[assignment]
-    signed = bytes([WIRE_VERSION]) + msg.SerializeToString(deterministic=True)
-    raw = signed + signer.key.sign(b"meshaid/record/v1\x00" + signed).signature
-    rec = decode(raw)
-    assert rec.body.category == Category.OTHER and rec.body.kind == Kind.OFFER
-    assert isinstance(rec, SignedRecord)
+    for field, value in (("category", 99), ("kind", 9), ("urgency", 4), ("status", 7)):
+        signer.seq += 1
+        msg = board_pb2.Record(origin=signer.origin, seq=signer.seq)
+        setattr(msg, field, value)
+        signed = bytes([WIRE_VERSION]) + msg.SerializeToString(deterministic=True)
+        raw = signed + signer.key.sign(b"meshaid/record/v1\x00" + signed).signature
+        with pytest.raises(DecodeError, match="out of range"):
+            decode(raw)
+
+
+def test_groups_and_known_fields_of_another_wire_type_are_refused_unknown_fields_kept() -> None:
+    signer = SIGNERS[1]
+    for extra, ok in ((b"\xf3\x01" * 40 + b"\xf4\x01" * 40, False),  # nested groups
+                      (b"\x48\x05", False),  # packed_text (9) as a varint
+                      (b"\xa8\x02\x05", True)):  # field 37, a varint: a newer node's
+        signer.seq += 1
+        body = board_pb2.Record(origin=signer.origin, seq=signer.seq,
+                                created=5).SerializeToString(deterministic=True) + extra
+        signed = bytes([WIRE_VERSION]) + body
+        raw = signed + signer.key.sign(b"meshaid/record/v1\x00" + signed).signature
+        if ok:
+            assert decode(raw).raw == raw
+        else:
+            with pytest.raises(DecodeError):
+                decode(raw)
 
 
 @given(st.text(st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF), min_size=60,
