@@ -472,7 +472,9 @@ def _check_values(msg: board_pb2.Record) -> None:
     from google.protobuf.unknown_fields import UnknownFieldSet  # with the parser: lazily
 
     known = msg.DESCRIPTOR.fields_by_number
-    for unknown in UnknownFieldSet(msg):
+    unknowns = UnknownFieldSet(msg)
+    for i in range(len(unknowns)):  # indexed: the set has no iterator in its type stubs
+        unknown = unknowns[i]
         if unknown.field_number in known or unknown.wire_type not in _UNKNOWN_WIRE_TYPES:
             raise DecodeError(f"record field {unknown.field_number} has a wrong wire type")
 

@@ -12,14 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import func, select
-
 from meshaid.node.keys import load_key
 from meshaid.node.membership.keyring import EpochKeyHeld, Keyring
 from meshaid.node.membership.local import Membership, load_membership
 from meshaid.node.services import Node
-from meshaid.node.store.database import read_session
-from meshaid.node.store.models import RecordRow
 from meshaid.protocol import control, frames, seal
 from meshaid.protocol.airtime import MAX_APP_PAYLOAD
 from meshaid.protocol.control import ControlRecord
@@ -170,9 +166,9 @@ class Neighbourhood:
     # -- loading ----------------------------------------------------------------------------
 
     def _held_control(self) -> list[ControlRecord]:
-        with read_session(self.node.store.db) as s:
-            raws = s.scalars(select(RecordRow.raw).where(
-                func.instr(RecordRow.raw, _CONTROL_TAG) > 0)).all()
+        with self.node.store.reading() as conn:
+            raws = [bytes(raw) for (raw,) in conn.execute(
+                "SELECT raw FROM records WHERE instr(raw, ?) > 0", (_CONTROL_TAG,))]
         out = []
         for raw in raws:
             try:

@@ -13,9 +13,9 @@ a crash before the commit leaves no record and no trace of the number, and a cra
 it leaves both, so a number that was ever signed into a stored record is never used again.
 Nothing may leave the node (air, USB stick) before ``create`` has returned.
 
-Writes go through the SQLAlchemy engine ``db`` (database.write_cursor); reads through a
-plain sqlite3 connection (reading.py), so that commands that only read load neither
-SQLAlchemy nor Alembic.
+Reads and writes go through plain sqlite3 connections (reading.py; database.py's
+``write_transaction``), so that reading the board or posting loads neither SQLAlchemy
+nor Alembic; ``db``, the SQLAlchemy engine, is made only for its few users.
 """
 
 from __future__ import annotations
@@ -37,12 +37,13 @@ from meshaid.node.errors import KeyFileError, StoreError
 from meshaid.node.store import reading
 from meshaid.node.store.database import (
     DEFAULT_BUSY_TIMEOUT_MS,
+    CommitHooks,
     connect,
     create_store_engine,
     migrate,
     needs_migration,
     store_errors,
-    write_cursor,
+    write_transaction,
 )
 from meshaid.node.store.merging import Merge, bulk_load, count_outcomes
 from meshaid.node.store.reading import OPEN_STATUSES, STATUS_FILTERS, Entry, EntryFilter
@@ -114,6 +115,9 @@ class BoardStore:
         self._reader = reader
         self._lock = threading.RLock()  # the reader is shared by the daemon's threads
         self._engine: Engine | None = None
+        self._writer: sqlite3.Connection | None = None  # made on the first write
+        self._write_lock = threading.RLock()
+        self.commit_hooks = CommitHooks()
         # Whose records to accept: (origin, seq) -> key, None to refuse. The daemon sets it
         # from the member roster (meshaid.node.membership); without it the keys table decides.
         self.trust: Trust | None = None
@@ -146,6 +150,8 @@ class BoardStore:
 
     def close(self) -> None:
         self._reader.close()
+        if self._writer is not None:
+            self._writer.close()
         if self._engine is not None:
             self._engine.dispose()
 
@@ -168,9 +174,13 @@ class BoardStore:
 
     @contextmanager
     def writing(self) -> Iterator[sqlite3.Cursor]:
-        """One write transaction, committed when the block ends."""
-        with write_cursor(self.db) as cur:
-            yield cur
+        """One write transaction, committed when the block ends (plain sqlite3: see
+        meshaid.node.store.database)."""
+        with self._write_lock:
+            if self._writer is None:
+                self._writer = connect(self.path, self.busy_timeout_ms)
+            with write_transaction(self._writer, self.commit_hooks) as cur:
+                yield cur
 
     # -- this node ----------------------------------------------------------------------
 

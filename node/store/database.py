@@ -9,12 +9,14 @@ Settings, applied on every connection (PRAGMAs are per connection in SQLite):
 * ``foreign_keys=ON``: off by default in SQLite;
 * ``busy_timeout``: how long to wait for another process's write lock before giving up.
 
-Write transactions go through one SQLAlchemy engine and start with ``BEGIN IMMEDIATE``:
-in WAL mode a deferred transaction that reads first and then writes after another
-process committed fails at once with SQLITE_BUSY, without waiting for the busy timeout.
-Reads go through a plain ``sqlite3`` connection with the same settings: a command that
-only reads the board never imports SQLAlchemy or Alembic (about 0.3 s of start-up on a
-Raspberry Pi), and Alembic is imported only when the stored schema is not the newest.
+Write transactions start with ``BEGIN IMMEDIATE``: in WAL mode a deferred transaction
+that reads first and then writes after another process committed fails at once with
+SQLITE_BUSY, without waiting for the busy timeout. The store's reads and its own writes
+go through plain ``sqlite3`` connections with these settings (``write_transaction``): a
+command that reads or posts never imports SQLAlchemy (0.7 s and 22 MiB on this machine,
+several times that on a Raspberry Pi); the SQLAlchemy engine (``write_session``) serves
+the ORM's few users and the migrations, and Alembic is imported only when the stored
+schema is not the newest.
 """
 
 from __future__ import annotations
@@ -22,8 +24,8 @@ from __future__ import annotations
 import re
 import sqlite3
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -119,6 +121,38 @@ def store_errors() -> Iterator[None]:
         if isinstance(exc, sa_exc.DatabaseError):
             raise _busy_or_error(str(exc.orig) if exc.orig is not None else str(exc)) from exc
         raise
+
+
+class CommitHooks:
+    """Calls made just before and just after each write transaction commits: where a
+    crash test kills the process, and nothing else."""
+
+    def __init__(self) -> None:
+        self.before: list[Callable[[], None]] = []
+        self.after: list[Callable[[], None]] = []
+
+
+@contextmanager
+def write_transaction(conn: sqlite3.Connection, hooks: CommitHooks) -> Iterator[sqlite3.Cursor]:
+    """One write transaction on a plain connection (made by ``connect``): ``BEGIN
+    IMMEDIATE``, committed when the block ends, rolled back on any error."""
+    with store_errors():
+        conn.execute("BEGIN IMMEDIATE")
+        cur = conn.cursor()
+        try:
+            yield cur
+            for call in hooks.before:
+                call()
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                with suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
+            raise
+        finally:
+            cur.close()
+        for call in hooks.after:
+            call()
 
 
 @contextmanager

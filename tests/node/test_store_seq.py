@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 from nacl.signing import SigningKey
-from sqlalchemy import event
 
 from meshaid.node.clock import CLOCK_FLOOR, NodeClock
 from meshaid.node.errors import InputError
@@ -44,15 +43,15 @@ def test_a_crash_before_commit_leaves_no_record_and_no_gap(make_store: Any) -> N
     store = make_store(key=KEY)
     store.create(need(store, "one"))
 
-    def crash(_conn: object) -> None:
+    def crash() -> None:
         raise Crash
 
-    event.listen(store.db, "commit", crash)
+    store.commit_hooks.before.append(crash)
     try:
         with pytest.raises(Crash):
             store.create(need(store, "lost"))
     finally:
-        event.remove(store.db, "commit", crash)
+        store.commit_hooks.before.remove(crash)
     # The signed record never reached the disk nor anyone else: its number is still free.
     assert [r.body.text for r in store.records_of(store.origin)] == ["one"]
     assert store.next_seq() == 2
@@ -76,8 +75,6 @@ CHILD = textwrap.dedent(
     import os, sys
     from pathlib import Path
     from nacl.signing import SigningKey
-    from sqlalchemy import event
-    from sqlalchemy.orm import Session
     from meshaid.node.clock import NodeClock
     from meshaid.node.store.board import BoardStore
     from meshaid.protocol.record import Category, Kind, RecordBody
@@ -91,9 +88,9 @@ CHILD = textwrap.dedent(
     store.create(build)
     store.create(build)
     if sys.argv[2] == "before-commit":
-        event.listen(store.db, "commit", lambda conn: os._exit(9))
+        store.commit_hooks.before.append(lambda: os._exit(9))
     else:
-        event.listen(Session, "after_commit", lambda session: os._exit(9))
+        store.commit_hooks.after.append(lambda: os._exit(9))
     store.create(build)
     sys.exit(0)
     """
