@@ -36,6 +36,7 @@ from meshaid.node.errors import (
 )
 from meshaid.node.home import HOME_MODE, NodeHome
 from meshaid.node.keys import KeyFactory, generate_key, load_key, write_new_key
+from meshaid.node.membership.settings import apply_settings, load_settings
 from meshaid.node.store import reading
 from meshaid.node.store.board import (
     OPEN_STATUSES,
@@ -207,6 +208,8 @@ def open_node(
             f"the node at {root} has no {' or '.join(missing)}; run `meshaid init` to complete it"
         )
     config = load_config(home.config_file)
+    # The neighbourhood's communities and zones, as its roster numbers them.
+    config = apply_settings(config, load_settings(root))
     key = load_key(home.key_file)
     store = BoardStore.open(home.db_file, key, NodeClock(wall), busy_timeout_ms)
     try:

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from meshaid.node.keys import load_key
 from meshaid.node.membership.keyring import EpochKeyHeld, Keyring
 from meshaid.node.membership.local import Membership, load_membership
+from meshaid.node.membership.settings import apply_settings, save_settings, settings_of
 from meshaid.node.services import Node
 from meshaid.protocol import control, frames, seal
 from meshaid.protocol.airtime import MAX_APP_PAYLOAD
@@ -195,4 +196,9 @@ class Neighbourhood:
         keyring = Keyring(held)
         keyring.counters = self.keyring.counters
         self.keyring = keyring
+        if self.roster.version:
+            # The roster's communities and zones, for this node and its next commands.
+            shared = settings_of(self.roster)
+            save_settings(self.node.home.root, shared)
+            self.node.config = apply_settings(self.node.config, shared)
 
