@@ -52,12 +52,10 @@ def test_read_commands_import_no_database_library_nor_the_radio_one(node: Any) -
     assert loaded("--home", home, "status") == []
 
 
-def test_a_post_loads_protobuf_and_sqlalchemy_for_its_record_and_nothing_for_the_radio(
+def test_a_post_loads_protobuf_for_its_record_and_no_database_or_radio_library(
     node: Any,
 ) -> None:
-    assert loaded("--home", str(node.home.root), "post", "need", "rice") == [
-        "google.protobuf", "sqlalchemy"
-    ]
+    assert loaded("--home", str(node.home.root), "post", "need", "rice") == ["google.protobuf"]
 
 
 def _first_paragraph(command: click.Command) -> str:
