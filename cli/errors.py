@@ -3,8 +3,12 @@
 Each layer has one error family root: ``meshaid.node.errors.NodeError``,
 ``meshaid.protocol.errors.ProtocolError`` and ``meshaid.hardware.radio.RadioError``. Their
 messages are written for the person at the terminal, so a command shows one as a single
-line (``Error: ...`` on stderr, exit status 1, no traceback) and shows nothing on stdout,
-with or without ``--json``. Anything else is a bug and keeps its traceback.
+line (``Error: ...`` on stderr, exit status 1, no traceback) and nothing on stdout. A
+command given ``--json`` prints the error as JSON instead, ``{"error": "..."}`` on one
+line of stdout, where the program reading its output looks (``JsonError``). Mistakes in
+the command line itself (an unknown option, a missing argument, an argument that is not
+UTF-8) are one line too, with exit status 2 (``usage_error``). Anything else is a bug and
+keeps its traceback.
 
 Commands use the decorator::
 
@@ -22,6 +26,7 @@ wants to report that way.
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import ParamSpec, TypeVar
@@ -36,6 +41,39 @@ LIBRARY_ERRORS: tuple[type[Exception], ...] = (NodeError, ProtocolError, RadioEr
 
 P = ParamSpec("P")
 R = TypeVar("R")
+
+
+class JsonError(click.ClickException):
+    """A command-line error shown as ``{"error": message}`` on one line of stdout."""
+
+    def show(self, file: object = None) -> None:
+        click.echo(json.dumps({"error": self.format_message()}, ensure_ascii=False))
+
+
+class JsonUsageError(JsonError):
+    exit_code = 2
+
+
+class OneLineUsageError(click.ClickException):
+    """A mistake in the command line: one line, exit status 2 as click gives it."""
+
+    exit_code = 2
+
+
+def as_json_error(exc: click.ClickException) -> JsonError:
+    """``exc`` (a usage error in its one-line form) as a JsonError with its exit status."""
+    if isinstance(exc, JsonError):
+        return exc
+    if isinstance(exc, click.UsageError | OneLineUsageError):
+        return JsonUsageError(" ".join(exc.format_message().split()))
+    return JsonError(exc.message)
+
+
+def usage_error(exc: click.UsageError) -> OneLineUsageError:
+    """A mistake in the command line as one line: click's message, in place of click's
+    usage block (``--help`` says the rest)."""
+    # click's own message may run over several lines
+    return OneLineUsageError(" ".join(exc.format_message().split()))
 
 
 def click_error(exc: BaseException, prefix: str = "") -> click.ClickException:
@@ -61,7 +99,12 @@ def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
 
     @functools.wraps(command)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        with library_errors():
-            return command(*args, **kwargs)
+        try:
+            with library_errors():
+                return command(*args, **kwargs)
+        except click.ClickException as exc:
+            if kwargs.get("as_json") is True:
+                raise as_json_error(exc) from exc
+            raise
 
     return wrapper

@@ -29,6 +29,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from meshaid.node.errors import ConfigError, InputError
+from meshaid.node.text_rules import clean_text, has_surrogates, has_visible
 from meshaid.protocol.record import MAX_ZONE_NAME_BYTES
 
 CONFIG_FILE = "meshaid.toml"
@@ -37,6 +38,10 @@ MAX_NUMBER = 0xFFFF_FFFF
 _KNOWN_KEYS = {"name", "timezone", "language", "communities", "zones", "radio", "phone"}
 # Languages the node can answer residents in; a sender's own language wins once known.
 LANGUAGES = ("en", "es")
+# A node's name travels in roster changes, which hold at most
+# meshaid.protocol.control.MAX_NAME_BYTES (not imported: it would load protobuf at start-up);
+# 40 bytes is also what a status line or a members list shows without wrapping.
+MAX_NAME_BYTES = 40
 
 
 @dataclass(frozen=True)
@@ -74,9 +79,11 @@ class NodeConfig:
 
     def zone_of(self, given: str | None) -> tuple[int, str]:
         """(zone_id, zone_name) for a zone given by name: configured names go as numbers."""
-        if given is None or not given.strip():
+        if given is not None and has_surrogates(given):
+            raise InputError("the zone is not valid UTF-8; check the terminal's encoding")
+        wanted = " ".join(clean_text(given or "").split())
+        if not has_visible(wanted):
             return 0, ""
-        wanted = " ".join(given.split())
         for number, name in self.zones.items():
             if name.casefold() == wanted.casefold():
                 return number, ""
@@ -184,6 +191,11 @@ def parse_config(data: dict[str, Any], path: Path | str) -> NodeConfig:
     if "name" not in data:
         raise ConfigError(f'{path}: the node\'s name is missing (name = "...")')
     name = _check_label(path, "name", data["name"])
+    if len(name.encode("utf-8")) > MAX_NAME_BYTES:
+        raise ConfigError(
+            f"{path}: name is {len(name.encode('utf-8'))} bytes; a node's name is at most "
+            f"{MAX_NAME_BYTES} (the roster carries it on air, and status lines show it whole)"
+        )
     timezone = data.get("timezone", "UTC")
     if not isinstance(timezone, str):
         raise ConfigError(f'{path}: timezone must be a string such as "America/Chicago"')
@@ -212,14 +224,30 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: config file is missing") from exc
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read config file ({exc.strerror})") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{path}: not valid UTF-8 (byte {exc.start}); save the file as UTF-8"
+        ) from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from exc
     return data
 
 
 def load_config(path: Path) -> NodeConfig:
-    """Read and check the config file; ConfigError names the file and the problem."""
-    return parse_config(read_toml(path), path)
+    """Read and check the whole config file, the daemon's sections too, so that every
+    command refuses a file the daemon would; ConfigError names the file and the problem."""
+    data = read_toml(path)
+    config = parse_config(data, path)
+    # Imported only when the file has the section: most commands need neither.
+    if "radio" in data:
+        from meshaid.node.daemon.radio_config import parse_radio
+
+        parse_radio(data["radio"], path)
+    if "phone" in data:
+        from meshaid.node.desk.allowlist import parse_allow
+
+        parse_allow(data, path)
+    return config
 
 
 def system_timezone() -> str:

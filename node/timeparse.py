@@ -17,8 +17,16 @@ from zoneinfo import ZoneInfo
 from meshaid.node.errors import InputError
 from meshaid.node.phone.when import read_when
 
-_DURATION = re.compile(r"(\d+)([wdhm])")
-_UNIT_MINUTES = {"w": 7 * 24 * 60, "d": 24 * 60, "h": 60, "m": 1}
+# Longer spellings first, so that "min" is not read as "m" and "in". A month is 30 days.
+_DURATION = re.compile(
+    r"(\d+)(months?|mo|minutes?|mins?|m|weeks?|w|days?|d|hours?|hrs?|h)"
+)
+_UNIT_MINUTES = {"mo": 30 * 24 * 60, "w": 7 * 24 * 60, "d": 24 * 60, "h": 60, "min": 1}
+_UNIT_OF = {
+    "month": "mo", "months": "mo", "minute": "min", "minutes": "min", "mins": "min",
+    "week": "w", "weeks": "w", "day": "d", "days": "d", "hour": "h", "hours": "h",
+    "hr": "h", "hrs": "h",
+}
 
 
 def parse_datetime(
@@ -46,17 +54,34 @@ def parse_datetime(
     return at
 
 
-def parse_duration(text: str) -> int | None:
-    """Minutes in ``3d``, ``12h``, ``1w2d``, ``90m``; None when ``text`` is not a duration."""
+def parse_duration(text: str, option: str = "--expires") -> int | None:
+    """Minutes in ``3d``, ``12h``, ``1w2d``, ``90min``, ``1mo`` (30 days), ``2h30m``; None
+    when ``text`` is not a duration.
+
+    A bare ``m`` (``1m``) is read by some as a minute and by many as a month, so it is
+    refused (InputError) unless it follows hours, as in ``1h30m``."""
     compact = text.strip().lower()
     if not compact or _DURATION.sub("", compact):
         return None
-    return sum(int(n) * _UNIT_MINUTES[unit] for n, unit in _DURATION.findall(compact))
+    total = 0
+    previous = ""
+    for number, written in _DURATION.findall(compact):
+        unit = _UNIT_OF.get(written, written)
+        if unit == "m":
+            if previous != "h":
+                raise InputError(
+                    f"{option} {text.strip()!r} is ambiguous: a minute or a month? "
+                    f"write {number}min for minutes, or days such as 30d (1mo is 30 days)"
+                )
+            unit = "min"
+        total += int(number) * _UNIT_MINUTES[unit]
+        previous = unit
+    return total
 
 
 def parse_deadline(text: str, now: datetime, tz: ZoneInfo, option: str = "--expires") -> datetime:
     """A point in time given as a duration from ``now`` or as a date/time."""
-    minutes = parse_duration(text)
+    minutes = parse_duration(text, option)
     if minutes is not None:
         return now + timedelta(minutes=minutes)
     try:

@@ -62,10 +62,10 @@ def test_layer_imports_follow_the_arrows(layer: str) -> None:
 
 
 # The phone parser reads residents' texts and writes their replies: pure, like sync/, so it
-# can be tested on text alone. It may use the protocol and two pure node modules.
+# can be tested on text alone. It may use the protocol and three pure node modules.
 PHONE_MAY_IMPORT = ("meshaid.protocol", "meshaid.node.phone", "meshaid.node.codes",
-                    "meshaid.node.errors")
-PURE_NODE_MODULES = ("codes.py", "errors.py")
+                    "meshaid.node.errors", "meshaid.node.text_rules")
+PURE_NODE_MODULES = ("codes.py", "errors.py", "text_rules.py")
 
 
 def test_phone_parser_is_pure() -> None:

@@ -22,6 +22,7 @@ from meshaid.node.phone.vocabulary import (
     POST_OPENERS,
     QUESTION_WORDS,
 )
+from meshaid.node.text_rules import printable
 
 _TRAILING = re.compile(r"[^\w?]+$")  # spaces, "!", emoji after a question mark
 # A Meshtastic text is at most about 230 bytes; longer input (from tests or a CLI) is cut
@@ -69,10 +70,11 @@ class Message:
 
 
 def clean(text: str) -> str:
-    """Control characters out, whitespace runs to one space."""
+    """Escape sequences and control characters out (meshaid.node.text_rules.printable),
+    whitespace runs to one space."""
     kept = "".join(
         " " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch
-        for ch in text[:MAX_MESSAGE_CHARS]
+        for ch in printable(text[:MAX_MESSAGE_CHARS])
         if unicodedata.category(ch) not in ("Cs", "Co", "Cn")
     )
     return " ".join(kept.split())

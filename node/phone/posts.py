@@ -45,6 +45,7 @@ from meshaid.node.phone.vocabulary import (
     WEEKDAYS,
 )
 from meshaid.node.phone.vocabulary_other import intent_phrases
+from meshaid.node.text_rules import post_text
 from meshaid.protocol.record import Category
 
 # Without any cue word: "tarp?", "propane anyone?" and "diapers size 4" are searches
@@ -218,7 +219,9 @@ def make_post(msg: Message, intent: Intent, *, sure: bool) -> Command:
         intent,
         msg.lang,
         msg.text,
-        body=post_body(msg.text),
+        # Stripped of escapes and controls; "" when nothing visible is left, which the desk
+        # answers by asking for the post's text.
+        body=post_text(post_body(msg.text)),
         kind=kind,
         category=post_category(msg.words),
         urgency=guess_urgency(msg.words, kind),

@@ -18,7 +18,7 @@ import math
 import random
 import tomllib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -185,6 +185,8 @@ def load_scenario(path: Path) -> Scenario:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise UsageError(f"cannot read {path}: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{path}: not valid UTF-8 (byte {exc.start})") from exc
     try:
         data = json.loads(text) if path.suffix == ".json" else tomllib.loads(text)
     except (json.JSONDecodeError, tomllib.TOMLDecodeError) as exc:
@@ -195,8 +197,63 @@ def load_scenario(path: Path) -> Scenario:
     return scenario_from_mapping(data, default_name=path.stem)
 
 
+# What each field a scenario file may set holds, by the type named in its dataclass.
+_FIELD_KINDS: dict[str, tuple[tuple[type, ...], str]] = {
+    "int": ((int,), "a whole number"),
+    "float": ((int, float), "a number"),
+    "str": ((str,), "a text"),
+    "bool": ((bool,), "true or false"),
+}
+
+
+def _checked(where: str, value: Any, type_name: str) -> Any:
+    """``value`` when it is of the field's type; UsageError in the scenario's own words
+    otherwise (Python's would name its comparison operators)."""
+    types, described = _FIELD_KINDS[type_name]
+    wrong_bool = isinstance(value, bool) and type_name != "bool"
+    if wrong_bool or not isinstance(value, types):
+        raise UsageError(f"scenario field {where} must be {described}, not {value!r}")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise UsageError(f"scenario field {where} must be a finite number, not {value!r}")
+    if isinstance(value, str) and any("\ud800" <= ch <= "\udfff" for ch in value):
+        raise UsageError(f"scenario field {where} is not valid UTF-8")
+    return value
+
+
+def _table_list(where: str, value: Any, cls: type) -> tuple[Any, ...]:
+    """A list of tables (outages, partitions) as ``cls`` instances, each field checked."""
+    if not isinstance(value, list | tuple):
+        raise UsageError(f"scenario field {where} must be a list of tables")
+    types = {f.name: str(f.type) for f in fields(cls)}
+    items = []
+    for number, item in enumerate(value, 1):
+        if not isinstance(item, dict):
+            raise UsageError(f"scenario field {where} #{number} must be a table")
+        for key, field_value in item.items():
+            if key not in types:
+                raise UsageError(f"scenario field {where} #{number}: unknown field {key!r}")
+            _checked(f"{where} #{number} {key}", field_value, types[key])
+        missing = [f.name for f in fields(cls) if f.default is MISSING and f.name not in item]
+        if missing:
+            raise UsageError(f"scenario field {where} #{number} needs {', '.join(missing)}")
+        items.append(cls(**item))
+    return tuple(items)
+
+
+def _clock_offsets(value: Any) -> tuple[tuple[int, float], ...]:
+    if not isinstance(value, dict):
+        raise UsageError("scenario field clock_offsets must be a table of node = seconds")
+    offsets = []
+    for key, seconds in value.items():
+        if not str(key).isdigit():
+            raise UsageError(f"scenario field clock_offsets: {key!r} is not a node number")
+        offsets.append((int(key), float(_checked(f"clock_offsets {key}", seconds, "float"))))
+    return tuple(offsets)
+
+
 def scenario_from_mapping(data: Mapping[str, Any], default_name: str = "custom") -> Scenario:
     known = {f.name for f in fields(Scenario)}
+    types = {f.name: str(f.type) for f in fields(Scenario)}
     base_name = data.get("base")
     base = None
     if base_name is not None:
@@ -209,15 +266,16 @@ def scenario_from_mapping(data: Mapping[str, Any], default_name: str = "custom")
             continue
         if key not in known:
             raise UsageError(f"unknown scenario field {key!r}")
+        if types[key] in _FIELD_KINDS:
+            _checked(key, value, types[key])
         values[key] = value
     try:
         if "outages" in values:
-            values["outages"] = tuple(Outage(**o) for o in values["outages"])
+            values["outages"] = _table_list("outages", values["outages"], Outage)
         if "partitions" in values:
-            values["partitions"] = tuple(Partition(**p) for p in values["partitions"])
+            values["partitions"] = _table_list("partitions", values["partitions"], Partition)
         if "clock_offsets" in values:
-            offsets = values["clock_offsets"]
-            values["clock_offsets"] = tuple((int(k), float(v)) for k, v in dict(offsets).items())
+            values["clock_offsets"] = _clock_offsets(values["clock_offsets"])
         if base is not None:
             return replace(base, **values)
         values.setdefault("name", default_name)
@@ -485,6 +543,8 @@ def load_texts(path: Path) -> list[str]:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
         raise UsageError(f"cannot read {path}: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{path}: not valid UTF-8 (byte {exc.start})") from exc
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
@@ -492,7 +552,9 @@ def load_texts(path: Path) -> list[str]:
             text = json.loads(line)["text"]
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
             raise UsageError(f"{path}:{number}: not a JSON object with a text field") from exc
-        if isinstance(text, str) and 0 < len(text.encode("utf-8")) <= MAX_TEXT_BYTES:
+        # A JSON escape can still spell a lone surrogate, which is no text at all.
+        if (isinstance(text, str) and not any("\ud800" <= ch <= "\udfff" for ch in text)
+                and 0 < len(text.encode("utf-8")) <= MAX_TEXT_BYTES):
             out.append(text)
     if not out:
         raise UsageError(f"{path} holds no usable texts")

@@ -88,6 +88,8 @@ class InitResult:
     public_key: str  # hex
     name: str
     created: tuple[str, ...]  # which of "home", "key", "config", "database" were new
+    ignored: tuple[str, ...] = ()  # options given that differ from the existing config
+    config_file: Path | None = None  # the configuration file in force
 
     @property
     def already_initialised(self) -> bool:
@@ -100,4 +102,5 @@ class InitResult:
             "public_key": self.public_key,
             "name": self.name,
             "created": list(self.created),
+            **({"ignored": list(self.ignored)} if self.ignored else {}),
         }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import click
 import pytest
 from click.testing import CliRunner
@@ -32,12 +34,19 @@ def failing_command(exc: BaseException) -> click.Command:
 
 
 @pytest.mark.parametrize("exc", FAMILY_ERRORS, ids=lambda e: type(e).__name__)
-@pytest.mark.parametrize("args", [[], ["--json"]])
-def test_each_family_is_one_line_on_stderr(exc: Exception, args: list[str]) -> None:
-    result = CliRunner().invoke(failing_command(exc), args)
+def test_each_family_is_one_line_on_stderr(exc: Exception) -> None:
+    result = CliRunner().invoke(failing_command(exc), [])
     assert result.exit_code == 1
     assert result.stdout == ""
     assert result.stderr == f"Error: {exc}\n"
+
+
+@pytest.mark.parametrize("exc", FAMILY_ERRORS, ids=lambda e: type(e).__name__)
+def test_with_json_each_family_is_one_json_line_on_stdout(exc: Exception) -> None:
+    result = CliRunner().invoke(failing_command(exc), ["--json"])
+    assert result.exit_code == 1
+    assert result.stdout == json.dumps({"error": str(exc)}) + "\n"
+    assert result.stderr == ""
 
 
 def test_other_errors_keep_their_traceback() -> None:
