@@ -228,7 +228,9 @@ def remove(obj: CliContext, node_name: str, as_json: bool) -> None:
 
 @members.command("add-radio")
 @click.argument("radio")
-@click.option("--key", "radio_key", help="The radio's public key (Meshtastic app: base64).")
+@click.option("--public-key", "--key", "radio_key",
+              help="The radio's public key, base64 as the Meshtastic app shows it (32 bytes): "
+                   "only PKI-encrypted messages with this key may then post or close.")
 @click.option("--name", default="resident", help="Who it belongs to, for the committee.")
 @json_option
 @click.pass_obj

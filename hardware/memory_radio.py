@@ -167,10 +167,13 @@ class MemoryRadio:
         if self._on_receive is not None and self._connected:
             self._on_receive(Received(bytes(payload), sender, -80.0, 5.0, 0, dest))
 
-    def hear_text(self, text: str, sender: int) -> None:
-        """A resident's direct message arrives."""
+    def hear_text(self, text: str, sender: int, *, public_key: bytes | None = None) -> None:
+        """A resident's direct message arrives: PKI-encrypted by the key ``public_key``
+        when one is given, else a plain message any radio could have sent as ``sender``."""
         if self._on_text is not None and self._connected:
-            self._on_text(Received(text.encode("utf-8"), sender, -80.0, 5.0, 0, self._node_id))
+            self._on_text(Received(
+                text.encode("utf-8"), sender, -80.0, 5.0, 0, self._node_id,
+                pki_encrypted=public_key is not None, public_key=public_key or b""))
 
     def set_connected(self, connected: bool, text: str | None = None) -> None:
         self._connected = connected

@@ -53,6 +53,12 @@ class Received:
     channel: int  # channel index the frame came in on
     dest: int | None  # None: a broadcast; else the node number it was addressed to
     hops: int = 0  # relays on the way; 0 when heard from the sender directly
+    # A direct text the radio decrypted with the sender's public key (Meshtastic PKI,
+    # firmware 2.5+): only then does ``sender`` say who wrote it, and ``public_key`` is
+    # the key the radio holds for that sender. Anyone can put any number in "from" of a
+    # plain (channel-key) message.
+    pki_encrypted: bool = False
+    public_key: bytes = b""
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,9 @@ class AirFrame:
     region: int  # Config.LoRaConfig.RegionCode: radios on other regions or presets
     modem_preset: int  # cannot hear each other at all
     data: bytes
+    # A direct message sealed with PKI (meshaid.hardware.fake_radio.pki): the sender's
+    # public key and the receiver's key it was sealed for; empty on the channel key.
+    pki: tuple[bytes, bytes] = (b"", b"")
 
     @property
     def phy_payload_len(self) -> int:

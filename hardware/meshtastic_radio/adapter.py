@@ -32,6 +32,7 @@ from meshaid.hardware.meshtastic_radio.info import telemetry_metrics
 from meshaid.hardware.meshtastic_radio.send_queue import Pending, RetryPolicy, SendCounters
 from meshaid.hardware.meshtastic_radio.target import (
     SERIAL_PATTERNS,
+    NoRadioPortError,
     SerialTarget,
     Target,
     TcpTarget,
@@ -66,8 +67,9 @@ class MeshtasticRadio(LinkWorker):
     """A Meshtastic device as a meshaid Radio.
 
     ``target``: a SerialTarget, TcpTarget, or text for ``parse_target`` (None: the only
-    USB serial port; RadioAddressError now if there is none or several, and looked up again
-    at each reconnection, since a replugged adapter may come back under another number).
+    USB serial port; RadioAddressError now if there are several; while there is none the
+    worker keeps looking, as at each reconnection, since a radio may be plugged in after
+    boot and a replugged adapter may come back under another number).
     ``channel_index``: the channel gossip goes out on and is accepted from. ``loop``:
     where callbacks run; by default the loop running when ``on_receive`` (or ``on_text``,
     ``on_status``) is called, or else the library's thread. ``policy``: waits after each
@@ -104,7 +106,9 @@ class MeshtasticRadio(LinkWorker):
             )
         patterns = tuple(serial_patterns)
         if isinstance(target, SerialTarget) and target.path is None:
-            find_serial_port(patterns)  # fail now with the list of candidates
+            # Several candidates: fail now with the list. None yet: the worker waits for one.
+            with contextlib.suppress(NoRadioPortError):
+                find_serial_port(patterns)
         super().__init__(
             target, channel_index=channel_index, loop=loop, policy=policy,
             backoff_initial=backoff_initial, backoff_max=backoff_max,
@@ -304,6 +308,9 @@ class MeshtasticRadio(LinkWorker):
             payload=bytes(raw.decoded.payload), sender=sender, rssi=float(raw.rx_rssi),
             snr=float(raw.rx_snr), channel=raw.channel,
             dest=None if raw.to == BROADCAST_NUM else raw.to, hops=hops,
+            # Set by firmware 2.5+ on a direct message it decrypted with the sender's key.
+            pki_encrypted=port == TEXT_PORT and bool(raw.pki_encrypted),
+            public_key=bytes(raw.public_key) if port == TEXT_PORT and raw.pki_encrypted else b"",
         )
         with self._cond:
             self._received += 1

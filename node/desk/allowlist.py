@@ -7,6 +7,12 @@ Until the member roster exists, the committee lists the radios in the node's con
 
 Radios are written as Meshtastic shows them: ``!`` and 8 hex digits. No ``[phone]`` table,
 or no ``allow`` key, means that nobody may post (everybody may still read the board).
+Radios of this list have no pinned key, so they post only with ``allow_plain_dm``::
+
+    [phone]
+    allow_plain_dm = true   # take plain DMs from roster radios without a pinned key
+
+(meshaid.node.desk.identity says what that costs.)
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from meshaid.node.config import read_toml
 from meshaid.node.errors import ConfigError
 
 MAX_RADIO_ID = 0xFFFF_FFFF
+_PHONE_KEYS = {"allow", "allow_plain_dm"}
 
 
 def radio_label(radio_id: int) -> str:
@@ -42,9 +49,12 @@ def parse_allow(data: Mapping[str, Any], path: Path | str) -> frozenset[int]:
     phone = data.get("phone", {})
     if not isinstance(phone, dict):
         raise ConfigError(f"{path}: [phone] must be a table")
-    unknown = sorted(set(phone) - {"allow"})
+    unknown = sorted(set(phone) - _PHONE_KEYS)
     if unknown:
         raise ConfigError(f"{path}: unknown setting [phone] {unknown[0]!r}")
+    plain = phone.get("allow_plain_dm", False)
+    if not isinstance(plain, bool):
+        raise ConfigError(f"{path}: [phone] allow_plain_dm must be true or false, not {plain!r}")
     allow = phone.get("allow", [])
     if not isinstance(allow, list):
         raise ConfigError(f'{path}: [phone] allow must be a list such as ["!a1b2c3d4"]')
@@ -62,3 +72,14 @@ def parse_allow(data: Mapping[str, Any], path: Path | str) -> frozenset[int]:
 def load_allow(path: Path) -> frozenset[int]:
     """The allow-list of the config file at ``path``."""
     return parse_allow(read_toml(path), path)
+
+
+def parse_plain_dm(data: Mapping[str, Any], path: Path | str) -> bool:
+    """``[phone] allow_plain_dm`` (default false); ConfigError for a bad [phone] table."""
+    parse_allow(data, path)  # checks every key of the table
+    return bool(data.get("phone", {}).get("allow_plain_dm", False))
+
+
+def load_plain_dm(path: Path) -> bool:
+    """Whether the config file at ``path`` allows plain DMs from unpinned roster radios."""
+    return parse_plain_dm(read_toml(path), path)

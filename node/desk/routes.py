@@ -1,20 +1,30 @@
 """Where a poster's answer goes: the ``phone_routes`` table.
 
 When a neighbour writes "R 4F2K can I pick it up?", the desk passes the words to the
-poster and remembers, per entry, that neighbour's radio and language. The poster's
-"R 4F2K yes, after 5" then goes back to the last neighbour who wrote, and neither learns the
-other's radio id (see SECURITY.md). The table is in the node's database, so a restart
-of the daemon (a power cut, an upgrade) loses no route; it never goes on air. It holds at
-most ``limit`` routes (the least recently written go first), and an entry's route goes
-with the entry when the store prunes it.
+poster with a code of that neighbour's own, the route code ("Re 4F2K7Q: can I pick it
+up? — answer with 'R 4F2K7Q <text>'"): the entry's first four characters and two more.
+The poster's "R 4F2K7Q yes, after 5" goes back to that neighbour only, whoever wrote
+about the post since: a route belongs to the radio it was made for, so a stranger who
+quotes the post's code makes a route of their own and never receives an answer meant
+for someone else (SECURITY.md: residents' phones). Neither side learns the other's
+radio id.
+
+The table is in the node's database, so a restart of the daemon (a power cut, an
+upgrade) loses no route; it never goes on air. It holds at most ``limit`` routes (the
+least recently written go first), and an entry's routes go with the entry when the store
+prunes it.
 """
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select
 
+from meshaid.node.codes import ALPHABET
+from meshaid.node.errors import NodeError
 from meshaid.node.store.board import BoardStore
 from meshaid.node.store.database import read_session, write_session
 from meshaid.node.store.models import PhoneRouteRow
@@ -22,48 +32,99 @@ from meshaid.protocol.record import EntryId
 
 MAX_ROUTES = 1000
 LANG_CHARS = 8
+ENTRY_PART = 4  # a route code starts with this much of its entry's code
+ROUTE_PART = 2  # and adds this many characters: 1,024 routes per entry
+_TRIES = 64
 
 
 @dataclass(frozen=True)
 class Route:
+    code: str
+    entry: EntryId
     radio_id: int
     lang: str
 
 
+def _route(row: PhoneRouteRow) -> Route:
+    return Route(row.code, EntryId(row.entry_origin, row.entry_seq), row.radio_id, row.lang)
+
+
 def remember_route(
-    store: BoardStore, eid: EntryId, radio_id: int, lang: str, limit: int = MAX_ROUTES
-) -> None:
-    """``radio_id`` (writing in ``lang``) is now the last to have written about ``eid``."""
+    store: BoardStore,
+    eid: EntryId,
+    entry_code: str,
+    radio_id: int,
+    lang: str,
+    *,
+    limit: int = MAX_ROUTES,
+    taken: Callable[[str], bool] = lambda code: False,
+) -> Route:
+    """The route of ``radio_id`` (writing in ``lang``) about entry ``eid`` (full code
+    ``entry_code``), made if new; it becomes the most recently written. ``taken`` says
+    whether a code already names something else (an entry of the board)."""
     if limit < 1:
         raise ValueError("the route table needs room for at least one route")
     with write_session(store.db) as s:
         turn = (s.scalar(select(func.max(PhoneRouteRow.turn))) or 0) + 1
-        row = s.get(PhoneRouteRow, (eid.origin, eid.seq))
+        row = s.scalar(select(PhoneRouteRow).where(
+            PhoneRouteRow.entry_origin == eid.origin, PhoneRouteRow.entry_seq == eid.seq,
+            PhoneRouteRow.radio_id == radio_id))
         if row is None:
-            s.add(
-                PhoneRouteRow(
-                    entry_origin=eid.origin,
-                    entry_seq=eid.seq,
-                    radio_id=radio_id,
-                    lang=lang[:LANG_CHARS],
-                    turn=turn,
-                )
+            row = PhoneRouteRow(
+                code=_new_code(s.get, entry_code, taken), entry_origin=eid.origin,
+                entry_seq=eid.seq, radio_id=radio_id, lang=lang[:LANG_CHARS], turn=turn,
             )
+            s.add(row)
         else:
-            row.radio_id, row.lang, row.turn = radio_id, lang[:LANG_CHARS], turn
+            row.lang, row.turn = lang[:LANG_CHARS], turn
         s.flush()
+        route = _route(row)
         oldest_kept = s.scalar(
             select(PhoneRouteRow.turn).order_by(PhoneRouteRow.turn.desc()).offset(limit - 1)
         )
         if oldest_kept is not None:
             s.execute(delete(PhoneRouteRow).where(PhoneRouteRow.turn < oldest_kept))
+    return route
 
 
-def route_of(store: BoardStore, eid: EntryId) -> Route | None:
-    """The last radio that wrote about ``eid`` to its poster, or None."""
+def _new_code(
+    get: Callable[[type[PhoneRouteRow], str], PhoneRouteRow | None],
+    entry_code: str,
+    taken: Callable[[str], bool],
+) -> str:
+    for _ in range(_TRIES):
+        code = entry_code[:ENTRY_PART] + "".join(
+            secrets.choice(ALPHABET) for _ in range(ROUTE_PART))
+        if get(PhoneRouteRow, code) is None and not taken(code):
+            return code
+    # Only when nearly all of the entry's 1,024 codes are routes: the desk says "try again".
+    raise NodeError("no free route code for this entry")
+
+
+def route_by_code(store: BoardStore, code: str) -> Route | None:
+    """The route with this code, or None."""
     with read_session(store.db) as s:
-        row = s.get(PhoneRouteRow, (eid.origin, eid.seq))
-        return None if row is None else Route(row.radio_id, row.lang)
+        row = s.get(PhoneRouteRow, code.upper())
+        return None if row is None else _route(row)
+
+
+def routes_of(store: BoardStore, eid: EntryId) -> list[Route]:
+    """Every route about ``eid``, most recently written first."""
+    with read_session(store.db) as s:
+        rows = s.scalars(select(PhoneRouteRow).where(
+            PhoneRouteRow.entry_origin == eid.origin, PhoneRouteRow.entry_seq == eid.seq,
+        ).order_by(PhoneRouteRow.turn.desc())).all()
+        return [_route(row) for row in rows]
+
+
+def is_route_code(store: BoardStore, code: str) -> bool:
+    """Whether ``code`` is a route's (asked of many words of every message: kept cheap)."""
+    if len(code) != ENTRY_PART + ROUTE_PART:
+        return False
+    with store.reading() as conn:
+        found = conn.execute("SELECT 1 FROM phone_routes WHERE code = ?",
+                             (code.upper(),)).fetchone()
+    return found is not None
 
 
 def route_count(store: BoardStore) -> int:

@@ -383,5 +383,7 @@ def _allow(config: Path, radio: int) -> None:
     if "[phone]" in text:
         return  # the operator's own allow-list stays as it is
     label = radio_label(radio)
-    config.write_text(text.rstrip("\n") + f'\n\n[phone]\nallow = ["{label}"]\n',
-                      encoding="utf-8")
+    # The phones' keys are not pinned here (they are on an allow-list, not the roster),
+    # so their plain direct messages are allowed: the daemon warns that ids can be spoofed.
+    config.write_text(text.rstrip("\n") + f'\n\n[phone]\nallow = ["{label}"]\n'
+                      "allow_plain_dm = true\n", encoding="utf-8")

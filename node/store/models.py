@@ -170,17 +170,78 @@ class KnownRunRow(Base):
 
 
 class PhoneRouteRow(Base):
-    """The last resident's radio that wrote about an entry to its poster through the phone
-    desk, and that resident's language: where the poster's answer ("R CODE ...") goes,
-    after a restart too. Stays on this node, never on air (meshaid.node.desk.routes)."""
+    """One resident's radio that wrote about an entry to its poster through the phone desk,
+    and that resident's language: where the poster's answer ("R CODE ...", with this
+    route's code) goes, after a restart too. Stays on this node, never on air
+    (meshaid.node.desk.routes)."""
 
     __tablename__ = "phone_routes"
 
-    entry_origin: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    entry_seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    code: Mapped[str] = mapped_column(String(8), primary_key=True)
+    entry_origin: Mapped[int] = mapped_column(autoincrement=False)
+    entry_seq: Mapped[int] = mapped_column(autoincrement=False)
     radio_id: Mapped[int]
     lang: Mapped[str] = mapped_column(String(8))
     turn: Mapped[int] = mapped_column(index=True)  # grows with every route written
+
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["entry_origin", "entry_seq"],
+            ["entries.origin", "entries.seq"],
+            ondelete="CASCADE",
+        ),
+        UniqueConstraint("entry_origin", "entry_seq", "radio_id"),
+    )
+
+
+
+class MatchRow(Base):
+    """A match of a need with an offer, as the join of its records (meshaid.sync.merge):
+    a cache of the records like ``entries``, written in the same transaction. The need
+    and the offer show as matched while a match that is not undone names them."""
+
+    __tablename__ = "matches"
+
+    origin: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    code: Mapped[str] = mapped_column(String(16), index=True)
+    need_origin: Mapped[int]
+    need_seq: Mapped[int]
+    offer_origin: Mapped[int]
+    offer_seq: Mapped[int]
+    text: Mapped[str]
+    status: Mapped[int]  # open: proposed, matched: confirmed, fulfilled: completed, withdrawn
+    version: Mapped[int]
+    created: Mapped[int]
+    first_seen: Mapped[int]
+    content_origin: Mapped[int]
+    content_seq: Mapped[int]
+    status_origin: Mapped[int]
+    status_seq: Mapped[int]
+
+    __table_args__ = (
+        ForeignKeyConstraint(["content_origin", "content_seq"], ["records.origin", "records.seq"]),
+        ForeignKeyConstraint(["status_origin", "status_seq"], ["records.origin", "records.seq"]),
+        Index(None, "need_origin", "need_seq"),
+        Index(None, "offer_origin", "offer_seq"),
+    )
+
+
+class PhoneOutboxRow(Base):
+    """A reply to a resident's radio not yet handed to the radio (meshaid.node.desk.outbox):
+    kept so that a restart sends it. No text: the acknowledgement of the entry named,
+    written in the post's own transaction and worded when it is sent."""
+
+    __tablename__ = "phone_outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    radio_id: Mapped[int]
+    text: Mapped[str | None]
+    lang: Mapped[str] = mapped_column(String(8))
+    entry_origin: Mapped[int | None]
+    entry_seq: Mapped[int | None]
+    queued: Mapped[int]  # wall-clock seconds
+    stranger: Mapped[bool]  # to a radio not on the roster: held to a smaller share
 
     __table_args__ = (
         ForeignKeyConstraint(

@@ -7,6 +7,7 @@ so a lost frame is one not handed on.
 from __future__ import annotations
 
 import asyncio
+import base64
 import random
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,6 +25,7 @@ from meshaid.node.store.sync_state import load_sync_state
 from meshaid.sync.config import SyncConfig
 
 RADIO_A, RADIO_B, PHONE = 0x4D41_0001, 0x4D41_0002, 0x5048_0001
+PHONE_KEY = bytes(range(32))  # the resident's radio's Meshtastic public key
 
 
 def make_node(tmp: Path, name: str) -> Node:
@@ -147,9 +149,9 @@ def test_the_pump_hands_a_frame_only_when_the_radio_has_room(tmp_path: Path) -> 
 
 def test_a_residents_text_gets_an_answer_and_the_post_goes_on_air(pair: Pair) -> None:
     assert pair.a.pump is not None
-    pair.a.pump.desk = PhoneDesk(pair.a_node, {PHONE})
+    pair.a.pump.desk = PhoneDesk(pair.a_node, {PHONE: PHONE_KEY})
     pair.a_radio.take_sent()
-    pair.a_radio.hear_text("need water for 3 families", PHONE)
+    pair.a_radio.hear_text("need water for 3 families", PHONE, public_key=PHONE_KEY)
     pair.a.step(pair.now)
     (reply,) = pair.a_radio.take_texts()
     assert reply.dest == PHONE and "need" in reply.text.lower()
@@ -196,10 +198,10 @@ def test_a_radio_the_roster_adds_may_post_by_text(tmp_path: Path) -> None:
     daemon.step(1.0)
     (refused,) = radio.take_texts()
     assert "need water" not in refused.text and PHONE not in radios
-    commands.radio(node, PHONE, True, name="Rosa")
+    commands.radio(node, PHONE, True, base64.b64encode(PHONE_KEY).decode(), name="Rosa")
     daemon.step(5.0)  # the roster change, signed by the CLI, is picked up at the next poll
-    assert PHONE in radios
-    radio.hear_text("need water for 3 families", PHONE)
+    assert PHONE in radios and radios.pinned_key(PHONE) == PHONE_KEY
+    radio.hear_text("need water for 3 families", PHONE, public_key=PHONE_KEY)
     daemon.step(6.0)
     replies = radio.take_texts()
     assert replies and any("water" in r.text for r in replies)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import operator
 from typing import Any
 
+from desk_kit import desk_for, handle
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -64,13 +65,13 @@ def _fill(desk: PhoneDesk, node: Node, now: float) -> list[str]:
 def test_any_text_gets_an_answer_that_fits_and_nothing_raises(
     node: Node, clock: Any, conversation: list[tuple[int, str, int | None]]
 ) -> None:
-    desk = PhoneDesk(node, {ALICE})
+    desk = desk_for(node, {ALICE})
     codes = _fill(desk, node, clock.now)
     for sender, text, code_number in conversation:
         if code_number is not None and codes:
             # an entry code of the board, inside the text, where it may be read as one
             text = f"{text[:3]} {codes[code_number % len(codes)]} {text[3:]}"
-        out = desk.handle(sender, text, clock.now)
+        out = handle(desk, sender, text, clock.now)
         assert any(reply.dest == sender for reply in out), text
         for reply in out:
             assert len(reply.text.encode("utf-8")) <= MAX_REPLY_BYTES, reply.text

@@ -10,8 +10,9 @@ import re
 from typing import Any
 
 import pytest
+from desk_kit import desk_for, handle
 
-from meshaid.node.desk.desk import PhoneDesk, Reply
+from meshaid.node.desk.desk import Reply
 from meshaid.node.desk.sessions import PENDING_SECONDS
 from meshaid.node.phone.replies import MAX_REPLY_BYTES
 from meshaid.node.services import BoardQuery, Node
@@ -26,10 +27,10 @@ class Desk:
     def __init__(self, node: Node, clock: Any) -> None:
         self.node = node
         self.clock = clock
-        self.desk = PhoneDesk(node, {ALICE, CARMEN})
+        self.desk = desk_for(node, {ALICE, CARMEN})
 
     def say(self, sender: int, text: str) -> str:
-        out = self.desk.handle(sender, text, self.clock.now)
+        out = handle(self.desk, sender, text, self.clock.now)
         assert [r.dest for r in out] == [sender], out
         (reply,) = out
         assert isinstance(reply, Reply) and len(reply.text.encode()) <= MAX_REPLY_BYTES

@@ -12,8 +12,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from desk_kit import desk_for, handle
 
-from meshaid.node.desk.desk import PhoneDesk, Reply
+from meshaid.node.desk.desk import Reply
 from meshaid.node.phone.replies import MAX_REPLY_BYTES
 from meshaid.node.services import BoardQuery, Node
 
@@ -32,10 +33,10 @@ class Desk:
     def __init__(self, node: Node, clock: Any) -> None:
         self.node = node
         self.clock = clock
-        self.desk = PhoneDesk(node, {ALICE, CARMEN})
+        self.desk = desk_for(node, {ALICE, CARMEN})
 
     def say(self, sender: int, text: str) -> str:
-        out = self.desk.handle(sender, text, self.clock.now)
+        out = handle(self.desk, sender, text, self.clock.now)
         assert [r.dest for r in out] == [sender], out
         (reply,) = out
         assert isinstance(reply, Reply) and len(reply.text.encode()) <= MAX_REPLY_BYTES

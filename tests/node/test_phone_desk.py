@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from desk_kit import desk_for, handle
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -38,11 +39,11 @@ class Desk:
     def __init__(self, node: Node, clock: Any, **kwargs: Any) -> None:
         self.node = node
         self.clock = clock
-        self.desk = PhoneDesk(node, {ALICE, CARMEN}, **kwargs)
+        self.desk = desk_for(node, {ALICE, CARMEN}, **kwargs)
         self.sent: list[Reply] = []
 
     def all(self, sender: int, text: str) -> list[Reply]:
-        out = self.desk.handle(sender, text, self.clock.now)
+        out = handle(self.desk, sender, text, self.clock.now)
         assert out, f"no answer to {text!r}"
         for reply in out:
             assert isinstance(reply, Reply)
@@ -358,9 +359,13 @@ def test_answers_go_both_ways_without_radio_ids(desk: Desk) -> None:
     assert to_bob == [
         f"Sent to the poster of {code}. They will see your message, not your radio id."
     ]
-    assert to_alice == [f"Re {code}: can I pick one up at 5? — answer with 'R {code} <text>'"]
+    # Bob's thread has a code of its own: the post's code and two more characters.
+    (forward,) = to_alice
+    route = forward.split(":")[0].removeprefix("Re ")
+    assert route.startswith(code) and len(route) == len(code) + 2
+    assert forward == f"Re {route}: can I pick one up at 5? — answer with 'R {route} <text>'"
 
-    out = desk.all(ALICE, f"R {code} yes, porch, after 5")
+    out = desk.all(ALICE, f"R {route} yes, porch, after 5")
     assert [r.dest for r in out] == [ALICE, BOB]
     assert out[1].text.startswith(f"Re {code}: yes, porch, after 5")
 
@@ -370,13 +375,22 @@ def test_answers_go_both_ways_without_radio_ids(desk: Desk) -> None:
         assert f"{other:x}" not in reply.text.lower() and str(other) not in reply.text
 
 
-def test_the_poster_answers_the_last_neighbour_who_wrote(desk: Desk) -> None:
+def test_the_poster_answers_the_neighbour_whose_code_they_give(desk: Desk) -> None:
     code = desk.post(ALICE, "offer: 2 bags of rice")
-    desk.all(BOB, f"R {code} I'd love one")
+    (_, to_alice) = desk.all(BOB, f"R {code} I'd love one")
+    bob_route = to_alice.text.split(":")[0].removeprefix("Re ")
+    desk.all(CARMEN, f"R {code} me interesa, ¿sigue disponible?")
+    # With the post's own code and two neighbours, the desk asks which.
+    assert desk.say(ALICE, f"R {code} yes, come by").startswith("Several neighbours wrote")
+    out = desk.all(ALICE, f"R {bob_route} yes, come by")
+    assert [r.dest for r in out] == [ALICE, BOB]
+
+
+def test_a_spanish_neighbour_gets_the_answer_in_spanish(desk: Desk) -> None:
+    code = desk.post(ALICE, "offer: 2 bags of rice")
     desk.all(CARMEN, f"R {code} me interesa, ¿sigue disponible?")
     out = desk.all(ALICE, f"R {code} yes, come by")
     assert [r.dest for r in out] == [ALICE, CARMEN]
-    # Carmen writes Spanish, so what reaches her is in Spanish.
     assert out[1].text.endswith(f"contesta con 'R {code} tu mensaje'")
 
 

@@ -178,4 +178,22 @@ MESSAGES: dict[str, str | tuple[str, ...]] = {
     # language, as they fit in one text.
     "unknown_short": "Didn't get that. Try 'need ride to clinic', 'offer rice', 'list', 'help'.",
     "try_again": "The node is busy and couldn't do that. Please try again in a minute.",
+    # -- who may act, and how much (meshaid.node.desk.identity, .outbox) ---------------
+    "not_verified": (
+        "This message from {radio} came without the key the committee has for it, so it "
+        "can't post or close. Both radios need Meshtastic 2.5+. You can still 'list'."
+    ),
+    "key_not_pinned": (
+        "The committee hasn't registered the key of {radio} yet, so it can't post or "
+        "close. Ask them to add it. You can still read: 'list', 'search tarp'."
+    ),
+    "slow_down": "Too many messages from this radio. Please wait a minute before sending more.",
+    "too_many_posts": (
+        "This radio has posted as much as one radio may for now ({limit} posts an hour). "
+        "Please post again later, or ask the committee."
+    ),
+    "reply_which": (
+        "Several neighbours wrote about this post. Answer one with the code in their "
+        "message, like 'R {code} on my way'."
+    ),
 }

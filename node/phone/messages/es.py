@@ -151,4 +151,22 @@ MESSAGES: dict[str, str | tuple[str, ...]] = {
     ),
     "unknown_short": "No entendí. Prueba 'necesito raite', 'ofrezco arroz', 'lista', 'ayuda'.",
     "try_again": "El nodo está ocupado y no pudo hacerlo. Inténtalo otra vez en un minuto.",
+    # -- quién puede actuar, y cuánto (meshaid.node.desk.identity, .outbox) ------------
+    "not_verified": (
+        "Este mensaje de {radio} llegó sin la clave que el comité tiene para él: no puede "
+        "publicar ni cerrar. Ambos radios necesitan Meshtastic 2.5+. Puedes ver: 'lista'."
+    ),
+    "key_not_pinned": (
+        "El comité aún no registró la clave de {radio}: no puede publicar ni cerrar. "
+        "Pídeles que la agreguen. Puedes ver el tablero: 'lista', 'buscar lona'."
+    ),
+    "slow_down": "Demasiados mensajes de este radio. Espera un minuto antes de enviar más.",
+    "too_many_posts": (
+        "Este radio ya publicó lo que un radio puede por ahora ({limit} por hora). "
+        "Publica más tarde o pide ayuda al comité."
+    ),
+    "reply_which": (
+        "Varios vecinos escribieron sobre esta publicación. Responde a uno con el código de "
+        "su mensaje, como 'R {code} voy en camino'."
+    ),
 }
