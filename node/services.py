@@ -41,6 +41,7 @@ from meshaid.node.store import reading
 from meshaid.node.store.board import (
     OPEN_STATUSES,
     STATUS_FILTERS,
+    Also,
     BoardStore,
     Entry,
     EntryFilter,
@@ -48,6 +49,7 @@ from meshaid.node.store.board import (
 from meshaid.node.store.database import DEFAULT_BUSY_TIMEOUT_MS
 from meshaid.node.store.search import fold
 from meshaid.node.store.views import BoardPage, EntryView, InitResult
+from meshaid.node.text_rules import has_surrogates, post_text, printable
 from meshaid.protocol import timebase
 from meshaid.protocol.errors import UsageError
 from meshaid.protocol.record import (
@@ -68,6 +70,8 @@ CATEGORIES = tuple(c.name.lower() for c in Category)
 URGENCIES = tuple(u.name.lower() for u in Urgency)
 CLOSE_OUTCOMES = {"fulfilled": Status.FULFILLED, "withdrawn": Status.WITHDRAWN}
 _MAX_DAYS = MAX_LIFETIME // MINUTES_PER_DAY
+# The latest moment shown: 9999-12-30 UTC, a day inside what datetime holds in any zone.
+MAX_SHOWN_MINUTE = timebase.to_minutes(253_402_041_600)
 
 E = TypeVar("E", bound=IntEnum)
 
@@ -81,8 +85,12 @@ def _choose(enum: type[E], given: str, what: str) -> E:
 
 
 def check_text(text: str) -> str:
-    """The text of a post, trimmed; InputError when empty or over the on-air limit."""
-    text = text.strip()
+    """The text of a post as stored (meshaid.node.text_rules: escapes and control characters
+    stripped, trimmed); InputError when not UTF-8, with nothing visible, or over the
+    on-air limit."""
+    if has_surrogates(text):
+        raise InputError("the text is not valid UTF-8; check the terminal's encoding")
+    text = post_text(text)
     if not text:
         raise InputError("the text is empty")
     size = len(text.encode("utf-8"))
@@ -130,11 +138,18 @@ def init_node(
     wall: WallClock = time.time,
     new_key: KeyFactory = generate_key,
     busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
+    config_path: Path | None = None,
 ) -> InitResult:
-    """Create whatever the node home at ``root`` lacks; never overwrite a key or config."""
+    """Create whatever the node home at ``root`` lacks; never overwrite a key or config.
+
+    ``config_path`` is the configuration file (default: the home's meshaid.toml). When it
+    exists already, the result's ``ignored`` says which of the options given differ from
+    it, since they were not applied."""
     home = NodeHome(root)
+    config_file = home.config_file if config_path is None else config_path
     created: list[str] = []
-    if not home.config_file.exists():
+    existed = config_file.exists()
+    if not existed:
         # Refuse bad options before creating anything.
         validate(
             NodeConfig(
@@ -157,18 +172,21 @@ def init_node(
             created.append("key")
         key = load_key(home.key_file)
         origin = origin_id(bytes(key.verify_key))
-        if not home.config_file.exists():
+        if not config_file.exists():
             config = NodeConfig(
                 name=name or f"node-{origin:08x}",
                 timezone=timezone or system_timezone(),
                 communities={i: c for i, c in enumerate(communities, start=1)},
                 zones={i: z for i, z in enumerate(zones, start=1)},
             )
-            write_config(home.config_file, config)
+            write_config(config_file, config)
             created.append("config")
     except OSError as exc:
         raise NodeError(f"cannot set up the node home {root}: {exc.strerror}") from exc
-    config = load_config(home.config_file)
+    config = load_config(config_file)
+    ignored = (
+        _ignored_options(config, name, timezone, communities, zones) if existed else ()
+    )
     store = BoardStore.open(home.db_file, key, NodeClock(wall), busy_timeout_ms)
     try:
         if store.bootstrap(config.name):
@@ -181,7 +199,31 @@ def init_node(
         public_key=bytes(key.verify_key).hex(),
         name=config.name,
         created=tuple(created),
+        ignored=ignored,
+        config_file=config_file,
     )
+
+
+def _ignored_options(
+    config: NodeConfig,
+    name: str | None,
+    timezone: str | None,
+    communities: tuple[str, ...],
+    zones: tuple[str, ...],
+) -> tuple[str, ...]:
+    """The options of a repeated ``init`` that differ from the configuration in force."""
+    ignored = []
+    if name is not None and name != config.name:
+        ignored.append("--name")
+    if timezone is not None and timezone != config.timezone:
+        ignored.append("--timezone")
+    for option, given, numbered in (
+        ("--community", communities, config.communities),
+        ("--zone", zones, config.zones),
+    ):
+        if given and list(given) != [numbered[n] for n in sorted(numbered)]:
+            ignored.append(option)
+    return tuple(ignored)
 
 
 def open_node(
@@ -189,9 +231,12 @@ def open_node(
     *,
     wall: WallClock = time.time,
     busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
+    config_path: Path | None = None,
 ) -> Node:
-    """Open an initialised node home: config, key, and the migrated board store."""
+    """Open an initialised node home: config (``config_path``, default the home's
+    meshaid.toml), key, and the migrated board store."""
     home = NodeHome(root)
+    config_file = home.config_file if config_path is None else config_path
     if not root.is_dir():
         raise HomeMissingError(f"no meshaid node at {root}; run `meshaid init` first")
     missing = [
@@ -201,13 +246,14 @@ def open_node(
             ("config", home.config_file),
             ("database", home.db_file),
         )
-        if not path.exists()
+        # A configuration kept elsewhere (--config, /etc) names itself when missing.
+        if not path.exists() and not (label == "config" and config_file != home.config_file)
     ]
     if missing:
         raise HomeMissingError(
             f"the node at {root} has no {' or '.join(missing)}; run `meshaid init` to complete it"
         )
-    config = load_config(home.config_file)
+    config = load_config(config_file)
     # The neighbourhood's communities and zones, as its roster numbers them.
     config = apply_settings(config, load_settings(root))
     key = load_key(home.key_file)
@@ -217,16 +263,24 @@ def open_node(
     except BaseException:
         store.close()
         raise
-    return Node(home, config, store)
+    return Node(home, config, store, config_file)
 
 
 class Node:
     """An open node home. Use as a context manager, or call ``close``."""
 
-    def __init__(self, home: NodeHome, config: NodeConfig, store: BoardStore) -> None:
+    def __init__(
+        self,
+        home: NodeHome,
+        config: NodeConfig,
+        store: BoardStore,
+        config_file: Path | None = None,
+    ) -> None:
         self.home = home
         self.config = config
         self.store = store
+        # The file ``config`` was read from: the daemon reads its [radio] and [phone] there.
+        self.config_file = home.config_file if config_file is None else config_file
 
     def close(self) -> None:
         self.store.close()
@@ -244,8 +298,9 @@ class Node:
 
     # -- post ---------------------------------------------------------------------------
 
-    def post(self, req: PostRequest) -> EntryView:
-        """Create, sign and store a new entry; returns it once committed."""
+    def post(self, req: PostRequest, also: Also | None = None) -> EntryView:
+        """Create, sign and store a new entry; returns it once committed. ``also`` writes
+        more rows in the same transaction (meshaid.node.store.board.BoardStore.create)."""
         kind = _choose(Kind, req.kind, "kind")
         text = check_text(req.text)
         category = _choose(Category, req.category or "other", "category")
@@ -302,7 +357,7 @@ class Node:
             )
 
         try:
-            rec = self.store.create(build)
+            rec = self.store.create(build, also)
         except UsageError as exc:
             raise InputError(str(exc)) from exc
         return self._view_of(rec.entry_id)
@@ -342,6 +397,8 @@ class Node:
         if query.status not in STATUS_FILTERS:
             raise InputError(f"unknown status {query.status!r}; valid: {', '.join(STATUS_FILTERS)}")
         search = (query.search or "").strip()
+        if has_surrogates(search):
+            raise InputError("--search is not valid UTF-8; check the terminal's encoding")
         zone_ids: tuple[int, ...] = ()
         needle = fold(search)
         if needle:
@@ -430,7 +487,10 @@ class Node:
             return self._views([row], self.store.now_minute())[0]
 
     def _local(self, minute: int) -> datetime:
-        return datetime.fromtimestamp(timebase.from_minutes(minute), self.config.tz)
+        # Clamped: a record stored before times were range-checked (or a damaged row) may
+        # hold a minute past what datetime can show, and a listing must still work.
+        shown = min(max(minute, 0), MAX_SHOWN_MINUTE)
+        return datetime.fromtimestamp(timebase.from_minutes(shown), self.config.tz)
 
     def _view(self, row: Entry, shown: Mapping[str, str], now: int) -> EntryView:
         status = Status(row.status).name.lower()
@@ -442,9 +502,9 @@ class Node:
             entry=f"{row.origin:08x}/{row.seq}",
             kind=Kind(row.kind).name.lower(),
             category=Category(row.category).name.lower(),
-            community=self.config.community_label(row.community),
-            zone=self.config.zone_label(row.zone_id, row.zone_name),
-            text=row.text,
+            community=printable(self.config.community_label(row.community)),
+            zone=printable(self.config.zone_label(row.zone_id, row.zone_name)),
+            text=printable(row.text),
             urgency=Urgency(row.urgency).name.lower(),
             status=status,
             created=self._local(row.created),

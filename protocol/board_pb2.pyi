@@ -97,7 +97,7 @@ SET_FLOOR: OpKind
 SET_LIFETIME: OpKind
 
 class Record(_message.Message):
-    __slots__ = ("origin", "seq", "entry_seq", "version", "kind", "category", "community", "zone_id", "packed_text", "created", "lifetime", "urgency", "when", "status", "ref_seq", "ref_origin", "entry_origin", "zone_name", "control")
+    __slots__ = ("origin", "seq", "entry_seq", "version", "kind", "category", "community", "zone_id", "packed_text", "created", "lifetime", "urgency", "when", "status", "ref_seq", "ref_origin", "entry_origin", "zone_name", "control", "match")
     ORIGIN_FIELD_NUMBER: _ClassVar[int]
     SEQ_FIELD_NUMBER: _ClassVar[int]
     ENTRY_SEQ_FIELD_NUMBER: _ClassVar[int]
@@ -117,6 +117,7 @@ class Record(_message.Message):
     ENTRY_ORIGIN_FIELD_NUMBER: _ClassVar[int]
     ZONE_NAME_FIELD_NUMBER: _ClassVar[int]
     CONTROL_FIELD_NUMBER: _ClassVar[int]
+    MATCH_FIELD_NUMBER: _ClassVar[int]
     origin: int
     seq: int
     entry_seq: int
@@ -136,7 +137,20 @@ class Record(_message.Message):
     entry_origin: int
     zone_name: str
     control: bytes
-    def __init__(self, origin: _Optional[int] = ..., seq: _Optional[int] = ..., entry_seq: _Optional[int] = ..., version: _Optional[int] = ..., kind: _Optional[_Union[Kind, str]] = ..., category: _Optional[_Union[Category, str]] = ..., community: _Optional[int] = ..., zone_id: _Optional[int] = ..., packed_text: _Optional[bytes] = ..., created: _Optional[int] = ..., lifetime: _Optional[int] = ..., urgency: _Optional[_Union[Urgency, str]] = ..., when: _Optional[int] = ..., status: _Optional[_Union[Status, str]] = ..., ref_seq: _Optional[int] = ..., ref_origin: _Optional[int] = ..., entry_origin: _Optional[int] = ..., zone_name: _Optional[str] = ..., control: _Optional[bytes] = ...) -> None: ...
+    match: Match
+    def __init__(self, origin: _Optional[int] = ..., seq: _Optional[int] = ..., entry_seq: _Optional[int] = ..., version: _Optional[int] = ..., kind: _Optional[_Union[Kind, str]] = ..., category: _Optional[_Union[Category, str]] = ..., community: _Optional[int] = ..., zone_id: _Optional[int] = ..., packed_text: _Optional[bytes] = ..., created: _Optional[int] = ..., lifetime: _Optional[int] = ..., urgency: _Optional[_Union[Urgency, str]] = ..., when: _Optional[int] = ..., status: _Optional[_Union[Status, str]] = ..., ref_seq: _Optional[int] = ..., ref_origin: _Optional[int] = ..., entry_origin: _Optional[int] = ..., zone_name: _Optional[str] = ..., control: _Optional[bytes] = ..., match: _Optional[_Union[Match, _Mapping]] = ...) -> None: ...
+
+class Match(_message.Message):
+    __slots__ = ("need_origin", "need_seq", "offer_origin", "offer_seq")
+    NEED_ORIGIN_FIELD_NUMBER: _ClassVar[int]
+    NEED_SEQ_FIELD_NUMBER: _ClassVar[int]
+    OFFER_ORIGIN_FIELD_NUMBER: _ClassVar[int]
+    OFFER_SEQ_FIELD_NUMBER: _ClassVar[int]
+    need_origin: int
+    need_seq: int
+    offer_origin: int
+    offer_seq: int
+    def __init__(self, need_origin: _Optional[int] = ..., need_seq: _Optional[int] = ..., offer_origin: _Optional[int] = ..., offer_seq: _Optional[int] = ...) -> None: ...
 
 class Control(_message.Message):
     __slots__ = ("roster", "approval", "epoch_key")

@@ -9,6 +9,7 @@ Nodes keep and relay the exact signed bytes; fields a node does not know survive
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from enum import IntEnum
@@ -32,6 +33,10 @@ MAX_ZONE_NAME_BYTES = 40
 # is garbage or an attack, and is refused before the protobuf parser sees it.
 MAX_RECORD_BYTES = 512
 MIN_RECORD_BYTES = 1 + SIGNATURE_BYTES
+# Times (minutes since 2024-01-01) and lifetimes up to 2100-01-01: far beyond any entry's
+# life, so a node whose clock is decades off still posts, while a record dated year 10000
+# (which no display can show, and which would sit on every board) is refused on arrival.
+MAX_TIME_MINUTES = 39_972_960
 
 
 class Kind(IntEnum):
@@ -118,6 +123,13 @@ class EntryId(NamedTuple):
     seq: int
 
 
+class MatchPair(NamedTuple):
+    """What a match record pairs: a need and an offer, each named by its creating record."""
+
+    need: EntryId
+    offer: EntryId
+
+
 def origin_id(public_key: bytes) -> int:
     """A node's 32-bit origin id: the first 4 bytes of SHA-256 of its Ed25519 public key."""
     if len(public_key) != 32:
@@ -162,6 +174,8 @@ class RecordBody(_Ids):
     # A serialized board_pb2.Control: a record about the neighbourhood (roster, keys), not
     # an entry. See meshaid.protocol.control.
     control: bytes = b""
+    # Set: the entry is a match of a need with an offer (see board.proto's Match).
+    match: MatchPair | None = None
 
     @property
     def is_control(self) -> bool:
@@ -215,9 +229,15 @@ class RecordBody(_Ids):
             raise UsageError(f"zone name is longer than {MAX_ZONE_NAME_BYTES} bytes")
         if self.control and (self.entry_seq or self.text or self.entry_origin):
             raise UsageError("a control record is not an entry: no text, no entry fields")
+        if self.match is not None and (self.control or self.match.need == self.match.offer):
+            raise UsageError("a match pairs two different entries and is no control record")
         for name in ("created", "lifetime", "when", "community", "zone_id", "version"):
             if not 0 <= getattr(self, name) <= 0xFFFF_FFFF:
                 raise UsageError(f"{name} is out of range")
+        if max(self.created, self.when, self.lifetime) > MAX_TIME_MINUTES:
+            raise UsageError("a time is past 2100-01-01; is the clock right?")
+        if _has_control(self.text) or _has_control(self.zone_name):
+            raise UsageError("text holds a control character")
 
     def to_message(self) -> board_pb2.Record:
         record_message, _error = _protobuf()
@@ -240,6 +260,11 @@ class RecordBody(_Ids):
             zone_name=self.zone_name,
             control=self.control,
         )
+        if self.match is not None:
+            need, offer = self.match
+            pair = msg.match
+            pair.need_origin, pair.need_seq = need.origin, need.seq
+            pair.offer_origin, pair.offer_seq = offer.origin, offer.seq
         if self.ref is not None:
             msg.ref_seq = self.ref.seq
             if self.ref.origin != self.origin:
@@ -270,7 +295,16 @@ class RecordBody(_Ids):
             ref=ref,
             entry_origin=msg.entry_origin,
             control=msg.control,
+            match=_match_of(msg),
         )
+
+
+def _match_of(msg: board_pb2.Record) -> MatchPair | None:
+    if not msg.HasField("match"):
+        return None
+    pair = msg.match
+    return MatchPair(EntryId(pair.need_origin, pair.need_seq),
+                     EntryId(pair.offer_origin, pair.offer_seq))
 
 
 _BODY_FIELDS = tuple(f.name for f in fields(RecordBody))
@@ -300,7 +334,7 @@ class _StoredBody(RecordBody):
         body = object.__new__(cls)
         (origin_, seq_, kind, category, created, entry_seq_, version, community, zone_id,
          zone_name, lifetime, urgency, when, status, ref_, entry_origin_, control, raw_,
-         record_id, entry_id) = _STORED_SLOTS
+         record_id, entry_id, match) = _STORED_SLOTS
         origin_(body, origin)
         seq_(body, seq)
         kind(body, _KINDS.get(msg.kind, Kind.OFFER))
@@ -319,6 +353,7 @@ class _StoredBody(RecordBody):
         entry_origin_(body, entry_origin)
         control(body, msg.control)
         raw_(body, raw)
+        match(body, _match_of(msg))
         # tuple.__new__ directly: a NamedTuple's own __new__ is Python code.
         record_id(body, tuple.__new__(RecordId, (origin, seq)))
         entry_id(body, tuple.__new__(EntryId, (owner, entry_seq or seq)))
@@ -348,7 +383,8 @@ _STORED_SLOTS = tuple(
     _slot_setter(_StoredBody, name)
     for name in ("origin", "seq", "kind", "category", "created", "entry_seq", "version",
                  "community", "zone_id", "zone_name", "lifetime", "urgency", "when", "status",
-                 "ref", "entry_origin", "control", "_raw", "_record_id", "_entry_id")
+                 "ref", "entry_origin", "control", "_raw", "_record_id", "_entry_id",
+                 "match")
 )
 _ORIGINS: dict[int, int] = {}
 
@@ -456,30 +492,6 @@ _RECORD_RAW, _RECORD_BODY, _RECORD_MATCHES = (
 )
 
 
-# Wire types a field of a newer node may have: varint, fixed64, length-delimited, fixed32.
-# Groups (3, 4) are not proto3 and would let a record nest as deep as its bytes allow.
-_UNKNOWN_WIRE_TYPES = frozenset((0, 1, 2, 5))
-
-
-def _check_values(msg: board_pb2.Record) -> None:
-    """Refuse values this node cannot show truthfully: an enum value it does not know (a
-    status 7 shown as "open", a category 20 as "food"), a known field number with another
-    wire type, a group. Unknown fields of the plain wire types stay: they are how a newer
-    node's additions travel through this one (see board.proto)."""
-    if (msg.kind not in _KINDS or msg.category not in _CATEGORIES
-            or msg.urgency not in _URGENCIES or msg.status not in _STATUSES):
-        raise DecodeError("record has a kind, category, urgency or status out of range")
-    from google.protobuf.unknown_fields import UnknownFieldSet  # with the parser: lazily
-
-    known = msg.DESCRIPTOR.fields_by_number
-    unknowns = UnknownFieldSet(msg)
-    for i in range(len(unknowns)):  # indexed: the set has no iterator in its type stubs
-        unknown = unknowns[i]
-        if unknown.field_number in known or unknown.wire_type not in _UNKNOWN_WIRE_TYPES:
-            raise DecodeError(f"record field {unknown.field_number} has a wrong wire type")
-
-
-
 def decode(raw: bytes) -> SignedRecord:
     """Parse a record's bytes (size checked first). Does not verify the signature.
 
@@ -515,7 +527,45 @@ def decode(raw: bytes) -> SignedRecord:
         raise DecodeError("record text over the limit")
     if body.control and (body.entry_seq or body.text or body.entry_origin):
         raise DecodeError("control record with entry fields")
+    if body.match is not None and (body.control or body.match.need == body.match.offer):
+        raise DecodeError("match record that is a control record or pairs an entry with itself")
+    if max(body.created, body.when, body.lifetime) > MAX_TIME_MINUTES:
+        raise DecodeError("record time past 2100-01-01")
+    if _has_control(body.text) or _has_control(body.zone_name):
+        raise DecodeError("record text holds a control character")
     return _made(raw, body)
+
+
+# Wire types a field of a newer node may have: varint, fixed64, length-delimited, fixed32.
+# Groups (3, 4) are not proto3 and would let a record nest as deep as its bytes allow.
+_UNKNOWN_WIRE_TYPES = frozenset((0, 1, 2, 5))
+
+
+def _check_values(msg: board_pb2.Record) -> None:
+    """Refuse values this node cannot show truthfully: an enum value it does not know (a
+    status 7 shown as "open", a category 20 as "food"), a known field number with another
+    wire type, a group. Unknown fields of the plain wire types stay: they are how a newer
+    node's additions travel through this one (see board.proto)."""
+    if (msg.kind not in _KINDS or msg.category not in _CATEGORIES
+            or msg.urgency not in _URGENCIES or msg.status not in _STATUSES):
+        raise DecodeError("record has a kind, category, urgency or status out of range")
+    from google.protobuf.unknown_fields import UnknownFieldSet  # with the parser: lazily
+
+    known = msg.DESCRIPTOR.fields_by_number
+    unknowns = UnknownFieldSet(msg)
+    for i in range(len(unknowns)):  # indexed: the set has no iterator in its type stubs
+        unknown = unknowns[i]
+        if unknown.field_number in known or unknown.wire_type not in _UNKNOWN_WIRE_TYPES:
+            raise DecodeError(f"record field {unknown.field_number} has a wrong wire type")
+
+
+# C0 controls but tab and newline, DEL and C1: an escape sequence on air could clear or
+# retitle a committee member's terminal. Nodes strip them before signing.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _has_control(text: str) -> bool:
+    return _CONTROL.search(text) is not None
 
 
 def decode_stored(raw: bytes) -> SignedRecord:

@@ -16,6 +16,7 @@ from meshaid.protocol import frames
 from meshaid.protocol.airtime import airtime_seconds
 from meshaid.protocol.record import SignedRecord
 from meshaid.sync.api import Authorised, Event, FrameDropped, KeyLookup, Trust
+from meshaid.sync.authority import owner_only
 from meshaid.sync.budget import AirtimeBudget
 from meshaid.sync.config import Span, SyncConfig
 from meshaid.sync.holdings import Holdings
@@ -27,11 +28,6 @@ from meshaid.sync.verify import VerifyCache
 
 # Airtime of a full frame: what an answer is assumed to need when deciding to take it on.
 FULL_FRAME_AIRTIME = airtime_seconds(frames.MAX_FRAME_BYTES)
-
-
-def owner_only(rec: SignedRecord) -> bool:
-    """Only an entry's owner may change it (until the node says who else may)."""
-    return rec.entry_id.origin == rec.body.origin
 
 
 class Context:

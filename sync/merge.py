@@ -11,6 +11,15 @@ with duplicates, gives the same board (commutative, associative, idempotent):
 
 Two different records with the same (origin, seq) are an origin's fault or forgery: the
 one with the lower digest counts, the others are kept as evidence, on every node alike.
+
+A match (a record with ``match`` set, pairing a need with an offer) is an entry of its
+own, joined the same way and kept apart from the board's entries; its status is the
+match's: open (proposed) < matched (confirmed) < fulfilled (completed) | withdrawn
+(undone). A need or offer shows as matched while it is open and a match that is not
+undone names it: derived, never written into the entry, so undoing a match reopens the
+entry on every node whatever order the records came in.
+
+Who may sign what is meshaid.sync.authority's rule; a record it refuses is UNAUTHORISED.
 """
 
 from __future__ import annotations
@@ -21,6 +30,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from meshaid.protocol.record import EntryId, RecordId, SignedRecord, Status
+from meshaid.sync.authority import Authorised, owner_only
 
 STATUS_RANK: dict[Status, int] = {
     Status.OPEN: 0,
@@ -72,7 +82,17 @@ class Outcome(Enum):
     NEW = "new"  # counted on the board
     DUPLICATE = "duplicate"  # the same bytes were here already
     EQUIVOCATION = "equivocation"  # another record has this (origin, seq): kept as evidence
-    UNAUTHORISED = "unauthorised"  # changes an entry its signer does not own
+    UNAUTHORISED = "unauthorised"  # its signer may not sign it (meshaid.sync.authority)
+
+
+def live_match(status: Status) -> bool:
+    """Whether a match in this status makes the entries it names show as matched."""
+    return status != Status.WITHDRAWN
+
+
+def shown_status(own: Status, matched: bool) -> Status:
+    """What the board shows for an entry in status ``own``, named or not by a live match."""
+    return Status.MATCHED if own == Status.OPEN and matched else own
 
 
 @dataclass
@@ -85,13 +105,13 @@ class Board:
 
     records: dict[RecordId, SignedRecord] = field(default_factory=dict)
     entries: dict[EntryId, EntryState] = field(default_factory=dict)
+    matches: dict[EntryId, EntryState] = field(default_factory=dict)
     evidence: dict[RecordId, set[bytes]] = field(default_factory=dict)
+    authorised: Authorised = owner_only
     _by_entry: dict[EntryId, set[RecordId]] = field(default_factory=dict)
 
     def apply(self, rec: SignedRecord) -> Outcome:
-        if rec.entry_id.origin != rec.body.origin:
-            # Until the member roster says who may act for whom, only an entry's owner
-            # may change it.
+        if not self.authorised(rec):
             return Outcome.UNAUTHORISED
         rid = rec.record_id
         held = self.records.get(rid)
@@ -117,19 +137,37 @@ class Board:
             return  # about the neighbourhood, not an entry: kept, never shown
         eid = rec.entry_id
         self._by_entry.setdefault(eid, set()).add(rec.record_id)
-        self.entries[eid] = join(self.entries.get(eid), rec)
+        table = self.entries if rec.body.match is None else self.matches
+        table[eid] = join(table.get(eid), rec)
 
     def _rebuild(self, eid: EntryId) -> None:
-        state: EntryState | None = None
         rids = self._by_entry.get(eid, set())
         live = {rid for rid in rids if self.records[rid].entry_id == eid}
         self._by_entry[eid] = live
-        for rid in sorted(live):
-            state = join(state, self.records[rid])
-        if state is None:
-            self.entries.pop(eid, None)
-        else:
-            self.entries[eid] = state
+        for table, is_match in ((self.entries, False), (self.matches, True)):
+            state: EntryState | None = None
+            for rid in sorted(live):
+                rec = self.records[rid]
+                if (rec.body.match is not None) == is_match:
+                    state = join(state, rec)
+            if state is None:
+                table.pop(eid, None)
+            else:
+                table[eid] = state
+
+    def matched(self) -> set[EntryId]:
+        """The entries that a live match names."""
+        named: set[EntryId] = set()
+        for state in self.matches.values():
+            pair = state.content.body.match
+            if pair is not None and live_match(state.status):
+                named.update(pair)
+        return named
+
+    def shown(self, eid: EntryId) -> Status | None:
+        """The status the board shows for entry ``eid`` (None: not on the board)."""
+        state = self.entries.get(eid)
+        return None if state is None else shown_status(state.status, eid in self.matched())
 
     def __iter__(self) -> Iterator[EntryState]:
         return iter(self.entries.values())
@@ -137,8 +175,9 @@ class Board:
     def state_hash(self) -> bytes:
         """A digest of what the board shows: equal on two nodes iff their boards agree."""
         h = hashlib.sha256()
-        for eid in sorted(self.entries):
-            st = self.entries[eid]
-            h.update(eid.origin.to_bytes(4, "big") + eid.seq.to_bytes(4, "big"))
-            h.update(st.content.digest + st.status_record.digest)
+        for table in (self.entries, self.matches):
+            for eid in sorted(table):
+                st = table[eid]
+                h.update(eid.origin.to_bytes(4, "big") + eid.seq.to_bytes(4, "big"))
+                h.update(st.content.digest + st.status_record.digest)
         return h.digest()

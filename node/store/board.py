@@ -58,6 +58,7 @@ from meshaid.protocol.record import (
     origin_id,
     sign,
 )
+from meshaid.sync.authority import Authorised, owner_only
 from meshaid.sync.merge import EntryState, Outcome
 
 if TYPE_CHECKING:
@@ -91,6 +92,8 @@ class ApplyResult:
 # Builds the body of a new record from (seq, now) and, for a change, the entry's state.
 NewBody = Callable[[int, int], RecordBody]
 ChangeBody = Callable[[EntryState, int, int], RecordBody]
+# More writes in a new record's transaction: (its cursor, the record just stored).
+Also = Callable[[sqlite3.Cursor, SignedRecord], None]
 Trust = Callable[[int, int], bytes | None]
 _Keys = dict[int, bytes | None]
 
@@ -121,6 +124,9 @@ class BoardStore:
         # Whose records to accept: (origin, seq) -> key, None to refuse. The daemon sets it
         # from the member roster (meshaid.node.membership); without it the keys table decides.
         self.trust: Trust | None = None
+        # Who may sign a record about an entry (meshaid.sync.authority): the daemon and the
+        # commands that change others' entries set it from the roster; else owners only.
+        self.authorised: Authorised = owner_only
 
     @classmethod
     def open(
@@ -292,14 +298,15 @@ class BoardStore:
                     results[i] = checked
                 else:
                     valid.append((i, checked))
-            merge = Merge(cur, self.clock.minute(self._local_state(cur)[2]))
+            merge = Merge(cur, self.clock.minute(self._local_state(cur)[2]), self.authorised)
             merge.prefetch([rec for _i, rec in valid])
             for i, rec in valid:
                 outcome = merge.add(rec)
                 reason = ""
                 if outcome is Outcome.UNAUTHORISED:
-                    reason = (f"origin {rec.body.origin:08x} does not own entry "
-                              f"{rec.entry_id.origin:08x}")
+                    reason = (f"origin {rec.body.origin:08x} may not sign record "
+                              f"{rec.body.seq} about entry {rec.entry_id.origin:08x}/"
+                              f"{rec.entry_id.seq}")
                 results[i] = ApplyResult(rec.record_id, outcome.value, reason)
             merge.flush()
             done = [r for r in results if r is not None]
@@ -339,9 +346,11 @@ class BoardStore:
 
     # -- records created here -----------------------------------------------------------
 
-    def create(self, build: NewBody) -> SignedRecord:
-        """Sign and store a record that creates an entry (see the module docstring)."""
-        return self._create(lambda merge, seq, now: build(seq, now))
+    def create(self, build: NewBody, also: Also | None = None) -> SignedRecord:
+        """Sign and store a record that creates an entry (see the module docstring).
+        ``also`` writes more rows in the same transaction (the phone desk's poster row
+        and acknowledgement), once the entry is in the table."""
+        return self._create(lambda merge, seq, now: build(seq, now), also)
 
     def create_change(self, eid: EntryId, build: ChangeBody) -> SignedRecord:
         """Sign and store a record that changes entry ``eid``, built from its current state.
@@ -358,12 +367,14 @@ class BoardStore:
 
         return self._create(with_state)
 
-    def _create(self, build: Callable[[Merge, int, int], RecordBody]) -> SignedRecord:
+    def _create(
+        self, build: Callable[[Merge, int, int], RecordBody], also: Also | None = None
+    ) -> SignedRecord:
         with self.writing() as cur:
             _origin, next_seq, minute = self._local_state(cur)
             seq = self._next_seq(cur, next_seq)
             now = self.clock.minute(minute)
-            merge = Merge(cur, now)
+            merge = Merge(cur, now, self.authorised)
             body = build(merge, seq, now)
             if body.origin != self.origin or body.seq != seq:
                 raise StoreError("a new record must have this node's origin and the seq given")
@@ -372,6 +383,8 @@ class BoardStore:
             if outcome is not Outcome.NEW:
                 raise StoreError(f"record {seq} of this node was not new ({outcome.value})")
             merge.flush()
+            if also is not None:
+                also(cur, rec)
             cur.execute(
                 "UPDATE local_state SET next_seq = ?, clock_minute = ? WHERE id = 1",
                 (seq + 1, now),

@@ -5,7 +5,10 @@ meshaid.sync.merge.Board.apply does in memory, record by record in the order giv
 record id held with the same bytes is a duplicate; with other bytes an equivocation
 (both kept as evidence, the lower digest counts, the entries concerned rebuilt); a new
 record is stored and joined into its entry with ``join`` itself. A control record (about
-the neighbourhood, not an entry) is stored and makes no entry, as in the Board.
+the neighbourhood, not an entry) is stored and makes no entry, as in the Board. A match
+record is joined into its row of ``matches``; the need and the offer a live match names
+show as matched (``shown_status``): the entry rows' ``status`` column is what the board
+shows, the entries' own status stays in their status records.
 
 It is fast because of how it talks to SQLite, not because of a second set of rules: the
 records and entry rows a batch needs are read with one query per origin, the entries'
@@ -26,9 +29,17 @@ from dataclasses import dataclass
 
 from meshaid.node.codes import entry_code
 from meshaid.node.store.search import search_text
-from meshaid.protocol.record import EntryId, RecordId, SignedRecord, decode, decode_stored
+from meshaid.protocol.record import (
+    EntryId,
+    RecordId,
+    SignedRecord,
+    Status,
+    decode,
+    decode_stored,
+)
+from meshaid.sync.authority import Authorised, owner_only
 from meshaid.sync.lifetime import expires_at, lifetime_of
-from meshaid.sync.merge import EntryState, Outcome, join
+from meshaid.sync.merge import EntryState, Outcome, join, shown_status
 
 # Columns of an entry row, in the order ``entry_row`` gives them ("when" is a keyword).
 ENTRY_COLUMNS = (
@@ -51,6 +62,22 @@ _INSERT_RECORD = (
     "INSERT INTO records (origin, seq, raw, digest, entry_origin, entry_seq, version, status, "
     "first_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
+_UPSERT_MATCH = (
+    "INSERT INTO matches (origin, seq, code, need_origin, need_seq, offer_origin, offer_seq, "
+    "text, status, version, created, first_seen, content_origin, content_seq, status_origin, "
+    "status_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (origin, seq) DO UPDATE SET code = excluded.code, "
+    "need_origin = excluded.need_origin, need_seq = excluded.need_seq, "
+    "offer_origin = excluded.offer_origin, offer_seq = excluded.offer_seq, "
+    "text = excluded.text, status = excluded.status, version = excluded.version, "
+    "created = excluded.created, first_seen = excluded.first_seen, "
+    "content_origin = excluded.content_origin, content_seq = excluded.content_seq, "
+    "status_origin = excluded.status_origin, status_seq = excluded.status_seq"
+)
+_LIVE_MATCHES = (
+    "SELECT need_origin, need_seq, offer_origin, offer_seq FROM matches WHERE status != ?"
+)
+_STATUS_COLUMN = ENTRY_COLUMNS.index("status")
 # Seqs asked for in one query (SQLite allows at least 999 parameters).
 CHUNK = 500
 
@@ -112,6 +139,34 @@ def entry_row(state: EntryState, first_seen: int) -> tuple[object, ...]:
     )
 
 
+def match_row(state: EntryState, first_seen: int) -> tuple[object, ...]:
+    """The row of ``matches`` for a match in ``state``."""
+    eid = state.entry_id
+    body = state.content.body
+    assert body.match is not None
+    need, offer = body.match
+    return (eid.origin, eid.seq, entry_code(eid), *need, *offer, body.text, int(state.status),
+            state.version, body.created, first_seen, *state.content.record_id,
+            *state.status_record.record_id)
+
+
+def live_named(cur: sqlite3.Cursor) -> set[EntryId]:
+    """The entries that a match not undone names."""
+    named: set[EntryId] = set()
+    rows = cur.execute(_LIVE_MATCHES, (int(Status.WITHDRAWN),)).fetchall()
+    for n_origin, n_seq, o_origin, o_seq in rows:
+        named.add(EntryId(n_origin, n_seq))
+        named.add(EntryId(o_origin, o_seq))
+    return named
+
+
+def _shown(row: tuple[object, ...], state: EntryState, named: set[EntryId]) -> tuple[object, ...]:
+    status = int(shown_status(state.status, state.entry_id in named))
+    if row[_STATUS_COLUMN] == status:
+        return row
+    return (*row[:_STATUS_COLUMN], status, *row[_STATUS_COLUMN + 1:])
+
+
 def _by_origin(ids: Iterable[tuple[int, int]]) -> dict[int, list[int]]:
     out: dict[int, list[int]] = {}
     for origin, seq in ids:
@@ -129,12 +184,16 @@ class Merge:
     transaction; ``flush`` (or the caller's next read of the tables) writes what is
     pending. ``now`` is this node's minute, kept as the records' first-seen time."""
 
-    def __init__(self, cur: sqlite3.Cursor, now: int) -> None:
+    def __init__(self, cur: sqlite3.Cursor, now: int, authorised: Authorised = owner_only) -> None:
         self.cur = cur
         self.now = now
+        self.authorised = authorised
         self._held: dict[RecordId, Held | None] = {}  # None: known not to be stored
         self._entries: dict[EntryId, _Entry | None] = {}
+        self._matches: dict[EntryId, _Entry | None] = {}
         self._new_records: list[tuple[object, ...]] = []
+        # The entries a live match names, once a flush needed them (None: not read yet).
+        self._named: set[EntryId] | None = None
 
     # -- reading what the batch needs ---------------------------------------------------
 
@@ -195,13 +254,30 @@ class Merge:
             self._load_entries(eid.origin, [eid.seq])
         return self._entries[eid]
 
+    def _match(self, eid: EntryId) -> _Entry | None:
+        if eid not in self._matches:
+            row = self.cur.execute(
+                "SELECT m.first_seen, c.raw, s.raw FROM matches m "
+                "JOIN records c ON c.origin = m.content_origin AND c.seq = m.content_seq "
+                "JOIN records s ON s.origin = m.status_origin AND s.seq = m.status_seq "
+                "WHERE m.origin = ? AND m.seq = ?",
+                tuple(eid),
+            ).fetchone()
+            found = None
+            if row is not None:
+                content = decode_stored(row[1])
+                status = content if row[2] == row[1] else decode_stored(row[2])
+                found = _Entry(EntryState(eid, content, status), row[0], True)
+            self._matches[eid] = found
+        return self._matches[eid]
+
     # -- the join -----------------------------------------------------------------------
 
     def add(self, rec: SignedRecord) -> Outcome:
         """Merge one verified record (as meshaid.sync.merge.Board.apply)."""
         body = rec.body
         eid = body.entry_id
-        if eid.origin != body.origin:
+        if not self.authorised(rec):
             return Outcome.UNAUTHORISED
         rid = body.record_id
         held = self._held_record(rid)
@@ -216,6 +292,9 @@ class Merge:
                                   body.version, int(body.status), self.now))
         if body.control:
             return Outcome.NEW  # about the neighbourhood: kept, never an entry
+        if body.match is not None:
+            self._join_match(rec)
+            return Outcome.NEW
         entry = self._entry(eid)
         if entry is None:
             self._entries[eid] = _Entry(join(None, rec), self.now, False, True, True)
@@ -229,10 +308,25 @@ class Merge:
             entry.dirty = True
         return Outcome.NEW
 
+    def _join_match(self, rec: SignedRecord) -> None:
+        eid = rec.entry_id
+        match = self._match(eid)
+        if match is None:
+            self._matches[eid] = _Entry(join(None, rec), self.now, False, True, True)
+            return
+        joined = join(match.state, rec)
+        if joined is not match.state or self.now < match.first_seen:
+            match.state = joined
+            match.first_seen = min(match.first_seen, self.now)
+            match.dirty = True
+
     def state(self, eid: EntryId) -> EntryState | None:
-        """The entry's state as merged so far."""
+        """The entry's (or match's) state as merged so far."""
         entry = self._entry(eid)
-        return None if entry is None else entry.state
+        if entry is None:
+            match = self._match(eid)
+            return None if match is None else match.state
+        return entry.state
 
     # -- writing --------------------------------------------------------------------------
 
@@ -241,6 +335,8 @@ class Merge:
         if self._new_records:
             self.cur.executemany(_INSERT_RECORD, self._new_records)
             self._new_records = []
+        renamed = self._flush_matches()
+        named = self._named_entries()
         inserts: list[tuple[object, ...]] = []
         updates: list[tuple[object, ...]] = []
         statuses: list[tuple[object, ...]] = []
@@ -248,14 +344,16 @@ class Merge:
             if entry is None or not entry.dirty:
                 continue
             state = entry.state
+            renamed.discard(state.entry_id)
             if not entry.stored:
-                inserts.append(entry_row(state, entry.first_seen))
+                inserts.append(_shown(entry_row(state, entry.first_seen), state, named))
             elif entry.content_changed:
-                row = entry_row(state, entry.first_seen)
+                row = _shown(entry_row(state, entry.first_seen), state, named)
                 updates.append((*row[2:], *row[:2]))
             else:
                 expires = expires_at(state.content.body, entry.first_seen)
-                statuses.append((int(state.status), *state.status_record.record_id,
+                shown = shown_status(state.status, state.entry_id in named)
+                statuses.append((int(shown), *state.status_record.record_id,
                                  entry.first_seen, expires, *state.entry_id))
             entry.stored, entry.dirty, entry.content_changed = True, False, False
         if inserts:
@@ -264,6 +362,42 @@ class Merge:
             self.cur.executemany(_UPDATE_ENTRY, updates)
         if statuses:
             self.cur.executemany(_UPDATE_STATUS, statuses)
+        self._refresh_shown(renamed, named)
+
+    def _flush_matches(self) -> set[EntryId]:
+        """Write the changed match rows; returns the entries they name (their shown status
+        may have changed)."""
+        rows: list[tuple[object, ...]] = []
+        touched: set[EntryId] = set()
+        for match in self._matches.values():
+            if match is None or not match.dirty:
+                continue
+            rows.append(match_row(match.state, match.first_seen))
+            match.stored, match.dirty = True, False
+            pair = match.state.content.body.match
+            if pair is not None:
+                touched.update(pair)
+        if rows:
+            self.cur.executemany(_UPSERT_MATCH, rows)
+            self._named = None
+        return touched
+
+    def _named_entries(self) -> set[EntryId]:
+        if self._named is None:
+            self._named = live_named(self.cur)
+        return self._named
+
+    def _refresh_shown(self, eids: Iterable[EntryId], named: set[EntryId]) -> None:
+        """Rewrite the shown status of entries whose matches changed."""
+        updates = []
+        for eid in eids:
+            entry = self._entry(eid)
+            if entry is not None:
+                updates.append((int(shown_status(entry.state.status, eid in named)), *eid))
+        if updates:
+            self.cur.executemany(
+                "UPDATE entries SET status = ? WHERE origin = ? AND seq = ?", updates
+            )
 
     # -- two records for one id ---------------------------------------------------------
 
@@ -300,27 +434,40 @@ class Merge:
             "ORDER BY origin, seq",
             tuple(eid),
         ).fetchall()
-        state: EntryState | None = None
-        first_seen: int | None = None
+        states: dict[bool, tuple[EntryState, int]] = {}  # is a match -> (state, first seen)
         for raw, seen in rows:
             rec = decode(raw)
             if rec.body.control:
                 continue
-            state = join(state, rec)
-            first_seen = seen if first_seen is None else min(first_seen, seen)
+            is_match = rec.body.match is not None
+            held = states.get(is_match)
+            states[is_match] = (join(held[0] if held else None, rec),
+                                seen if held is None else min(held[1], seen))
+        self._entries.pop(eid, None)
+        old = self._match(eid)
+        self._matches.pop(eid, None)
+        renamed = set(old.state.content.body.match or ()) if old is not None else set()
+        self.cur.execute("DELETE FROM matches WHERE origin = ? AND seq = ?", tuple(eid))
+        if True in states:
+            state, seen = states[True]
+            self.cur.execute(_UPSERT_MATCH, match_row(state, seen))
+            renamed.update(state.content.body.match or ())
+        self._named = None
+        named = self._named_entries()
         stored = self.cur.execute(
             "SELECT 1 FROM entries WHERE origin = ? AND seq = ?", tuple(eid)
         ).fetchone() is not None
-        self._entries.pop(eid, None)
-        if state is None or first_seen is None:
+        if False not in states:
             if stored:
                 self.cur.execute("DELETE FROM entries WHERE origin = ? AND seq = ?", tuple(eid))
-            return
-        row = entry_row(state, first_seen)
-        if stored:
-            self.cur.execute(_UPDATE_ENTRY, (*row[2:], *row[:2]))
         else:
-            self.cur.execute(_INSERT_ENTRY, row)
+            state, first_seen = states[False]
+            row = _shown(entry_row(state, first_seen), state, named)
+            if stored:
+                self.cur.execute(_UPDATE_ENTRY, (*row[2:], *row[:2]))
+            else:
+                self.cur.execute(_INSERT_ENTRY, row)
+        self._refresh_shown(renamed - {eid}, named)
 
 
 def count_outcomes(cur: sqlite3.Cursor, counts: dict[str, int]) -> None:
