@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import click
 
 from meshaid.cli import output
@@ -18,6 +20,7 @@ from meshaid.node.services import (
     init_node,
 )
 from meshaid.node.store.board import STATUS_FILTERS
+from meshaid.node.store.views import EntryView
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 PAGE_SIZE = 50
@@ -78,6 +81,7 @@ def init(
         wall=obj.wall,
         new_key=obj.new_key,
         busy_timeout_ms=obj.busy_timeout_ms,
+        config_path=obj.config_file,
     )
     founded = None
     if new_neighbourhood is not None:
@@ -159,6 +163,9 @@ def post(
         click.echo(f"Posted {entry.kind} {entry.code}, expires {output.long_time(entry.expires)}.")
 
 
+BOARD_FORMATS = ("table", "csv", "markdown", "json")
+
+
 @click.command(name="board")
 @click.option(
     "--kind",
@@ -190,7 +197,16 @@ def post(
 )
 @click.option("--page", type=click.IntRange(min=1), default=1, help="Which page, from 1.")
 @click.option("--all", "show_all", is_flag=True, help="Every matching entry, not one page.")
-@json_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(BOARD_FORMATS, case_sensitive=False),
+    default="table",
+    show_default=True,
+    help="table fits the terminal; csv and markdown hold every field and the whole text.",
+)
+@click.option("--wide", is_flag=True, help="In the table, every column and the whole text.")
+@click.option("--json", "as_json", is_flag=True, help="The same as --format json.")
 @click.pass_obj
 @reports_errors
 def board_command(
@@ -204,24 +220,36 @@ def board_command(
     limit: int,
     page: int,
     show_all: bool,
+    fmt: str,
+    wide: bool,
     as_json: bool,
 ) -> None:
-    """List the board, newest first, a page at a time.
+    """List the board: alerts and critical needs first, then newest first, a page at a time.
 
-    Codes are the shortest prefix that tells an entry apart (at least 4 characters).
-    Dates are local time in the configured time zone. A board with more matches than a
-    page says how many there are and how to see the next page.
+    The table fits the terminal's width, cutting long texts with "…" (--wide shows them
+    whole); it shows a trade's date (WHEN), when each entry expires, and which node posted
+    it (BY), by the roster's name where it has one. Codes are the shortest prefix that
+    tells an entry apart (at least 4 characters). Dates are local time in the configured
+    time zone. A board with more matches than a page says how many there are and how to
+    see the next page; --all lists every one, in any format.
 
     Example:
 
     \b
         meshaid board --kind need --status active
         meshaid board --status expired --since 2026-11-01 --json
-        meshaid board --search ninos --page 2
-        meshaid board --all --json > board.json
+        meshaid board --search ninos --page 2 --wide
+        meshaid board --all --format csv > board.csv
+        meshaid board --format markdown --kind need
     """
+    import shutil
+
+    from meshaid.node.committee.listing import iter_ranked, ranked_page
+    from meshaid.node.committee.names import node_names
+
     if show_all and page != 1:
         raise click.UsageError("give --all or --page, not both")
+    fmt = "json" if as_json else fmt.lower()
     query = BoardQuery(
         kinds=kinds,
         categories=categories,
@@ -231,27 +259,45 @@ def board_command(
         since=since,
     )
     with obj.open_node() as node:
-        if show_all and as_json:
+        names = {f"{origin:08x}": name for origin, name in node_names(node).items()}
+        if show_all and fmt != "table":
             # Written as it is read: a whole large board never sits in memory.
-            for chunk in output.json_list(e.to_json() for e in node.iter_board(query)):
-                click.echo(chunk, nl=False)
-            click.echo()
+            _stream(fmt, iter_ranked(node, query), names)
             return
-        result = node.board_page(query, limit=None if show_all else limit, page=page)
+        result = ranked_page(node, query, limit=None if show_all else limit, page=page)
     if not result.entries and result.total:
         pages = -(-result.total // limit)
         raise InputError(
             f"page {page} is past the end: {result.total} entries match, "
             f"{pages} page{'s' if pages > 1 else ''} of {limit}"
         )
-    if as_json:
-        click.echo(output.to_json([e.to_json() for e in result.entries]))
-        if result.more:
-            click.echo(output.more_note(result, page), err=True)
-    else:
-        click.echo(output.board_table(result.entries))
+    if fmt == "table":
+        width = shutil.get_terminal_size().columns
+        click.echo(output.board_table(result.entries, names, width=width, wide=wide))
         if result.more:
             click.echo(output.more_note(result, page))
+        return
+    _stream(fmt, iter(result.entries), names)
+    if result.more:
+        click.echo(output.more_note(result, page), err=True)
+
+
+def _stream(fmt: str, entries: Iterator[EntryView], names: dict[str, str]) -> None:
+    """Exports: JSON (each entry with "by", the name of the node that posted it), CSV or
+    markdown, written a piece at a time."""
+    if fmt == "json":
+        chunks = output.json_list(
+            {**e.to_json(), "by": output.export_row(e, names)["by"]} for e in entries
+        )
+        for chunk in chunks:
+            click.echo(chunk, nl=False)
+        click.echo()
+    elif fmt == "csv":
+        for chunk in output.board_csv(entries, names):
+            click.echo(chunk, nl=False)
+    else:
+        for line in output.board_markdown(entries, names):
+            click.echo(line)
 
 
 @click.command()

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench_store_committee import COMMITTEE_ROWS, committee_commands
 from bench_store_work import (
     MERGE_SPLIT,
     Workload,
@@ -258,6 +259,7 @@ def commands(code: str, now: int) -> list[tuple[str, list[str], str | None, str,
         ("all_json", ["board", "--all", "--json"], None,
          f"SELECT * FROM entries WHERE {plain} ORDER BY +created DESC, origin, seq", "all",
          ["board", "--json"]),
+        *committee_commands(now, listing(index, plain), plain),
     ]
 
 
@@ -270,6 +272,8 @@ def measure_tree(tree: Tree, home: Path, empty: Path, scratch: Path, repeats: in
                                                    repeats)}
     before = tree.root != ROOT
     for key, args, _count, _rows, _codes, old_args in commands(code, now):
+        if before and old_args == []:
+            continue
         argv = tree.meshaid(home, *(old_args if before and old_args else args))
         f[key] = median_run(argv, tree.env, repeats)
     f["post"] = median_run(tree.meshaid(home, "post", "need", "2 cases of water, bench"),
@@ -350,6 +354,7 @@ ROWS: list[tuple[str, str, str, Any]] = [
     ("show", "`meshaid show CODE`", "≤ 0.5 s", lambda v: v <= 0.5),
     ("status", "`meshaid status` (no daemon running)", "–", None),
     ("all_json", "`meshaid board --all --json` (every active entry)", "–", None),
+    *COMMITTEE_ROWS,
     ("batched", "merge, records the sync engine verified, 1,000 a transaction",
      "≥ 5,000 /s", lambda v: v >= 5000),
     ("single", "merge, one record a transaction", "≥ 500 /s", lambda v: v >= 500),

@@ -11,11 +11,14 @@ index for that term). Counting the matches reads the index that covers every fil
 the search; a search counts by scanning the table, which at 100,000 entries is several
 times quicker than looking up each row the index points to. A page of a filter that many
 entries match walks the index on ``created`` from the newest and stops after the page; a
-rarer one scans the table and sorts what matched.
+rarer one scans the table and sorts what matched. The committee's board
+(``ranked_entries``) puts alerts and critical needs first: two such listings, one after
+the other.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
@@ -24,7 +27,7 @@ from typing import NamedTuple
 from meshaid.node import codes
 from meshaid.node.errors import StoreError
 from meshaid.node.store.search import fold
-from meshaid.protocol.record import Status
+from meshaid.protocol.record import Kind, Status, Urgency
 
 OPEN_STATUSES = (int(Status.OPEN), int(Status.MATCHED))
 _OPEN = f"status IN ({', '.join(map(str, OPEN_STATUSES))})"
@@ -77,6 +80,14 @@ class EntryFilter:
     search: str = ""
     search_zone_ids: tuple[int, ...] = ()  # configured zones whose names match ``search``
     since: int | None = None
+    # Only entries the board puts first (alerts, critical needs: see PRIORITY), or only
+    # the others; None: either.
+    priority: bool | None = None
+
+
+# What the committee's board lists first: alerts, and needs marked critical.
+PRIORITY = (f"(kind = {int(Kind.ALERT)} OR (kind = {int(Kind.NEED)}"
+            f" AND urgency = {int(Urgency.CRITICAL)}))")
 
 
 def _in(column: str, values: tuple[int, ...]) -> str:
@@ -120,6 +131,8 @@ def where(flt: EntryFilter, now: int, indexed: bool = True) -> tuple[str, list[o
     if flt.since is not None:
         terms.append(f"{plus}created >= ?")
         params.append(flt.since)
+    if flt.priority is not None:
+        terms.append(PRIORITY if flt.priority else f"NOT {PRIORITY}")
     return (" WHERE " + " AND ".join(terms)) if terms else "", params
 
 
@@ -164,9 +177,49 @@ def iter_entries(
         cur.close()
 
 
+def ranked_entries(
+    conn: sqlite3.Connection,
+    flt: EntryFilter,
+    now: int,
+    limit: int | None = None,
+    offset: int = 0,
+    matching: int | None = None,
+) -> list[Entry]:
+    """Like ``entries``, but alerts and critical needs first, each part newest first: the
+    two parts are read as two listings, so each walks or scans as ``entries`` chooses."""
+    kinds = set(flt.kinds)
+    if kinds and (kinds <= {int(Kind.ALERT)} or not kinds & {int(Kind.ALERT), int(Kind.NEED)}):
+        # Only alerts, or no alert nor need: one part, and the order is newest first.
+        return entries(conn, flt, now, limit, offset, matching)
+    first = dataclasses.replace(flt, priority=True)
+    rest = dataclasses.replace(flt, priority=False)
+    if limit is None:
+        return [*entries(conn, first, now, None, offset),
+                *entries(conn, rest, now, None, max(0, offset - count(conn, first, now)))]
+    if matching is None:
+        matching = count(conn, flt, now)
+    ahead = count(conn, first, now)
+    rows = []
+    if offset < ahead:
+        rows = entries(conn, first, now, limit, offset, matching=ahead)
+    if len(rows) < limit and matching > ahead:
+        rows += entries(conn, rest, now, limit - len(rows), max(0, offset - ahead),
+                        matching=matching - ahead)
+    return rows
+
+
+def iter_ranked(
+    conn: sqlite3.Connection, flt: EntryFilter, now: int, batch: int = 500
+) -> Iterator[list[Entry]]:
+    """All entries matching ``flt`` in ``ranked_entries`` order, ``batch`` rows at a time."""
+    for priority in (True, False):
+        yield from iter_entries(conn, dataclasses.replace(flt, priority=priority), now, batch)
+
+
 def count(conn: sqlite3.Connection, flt: EntryFilter, now: int) -> int:
-    """How many entries match: from the covering index, or for a search by a scan."""
-    clause, params = where(flt, now, indexed=not fold(flt.search))
+    """How many entries match: from the covering index, or for a search or the priority
+    (which the index does not cover) by a scan."""
+    clause, params = where(flt, now, indexed=not fold(flt.search) and flt.priority is None)
     return int(conn.execute(f"SELECT count(*) FROM entries{clause}", params).fetchone()[0])
 
 

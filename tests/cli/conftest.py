@@ -43,7 +43,9 @@ def home(tmp_path: Path) -> Path:
 @pytest.fixture
 def run(home: Path, clock: ManualClock) -> Run:
     """Runs ``meshaid ARGS...`` with MESHAID_HOME set, the fixed key and clock."""
-    runner = CliRunner(env={"MESHAID_HOME": str(home), "MESHAID_SERVICE": None})
+    # COLUMNS: the board's table fits the terminal, so the tests give it one width.
+    runner = CliRunner(env={"MESHAID_HOME": str(home), "MESHAID_SERVICE": None,
+                            "COLUMNS": "120"})
 
     def invoke(*args: str) -> Result:
         settings = CliContext(wall=clock, new_key=lambda: KEY, busy_timeout_ms=50)

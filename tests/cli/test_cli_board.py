@@ -120,7 +120,8 @@ def test_init_on_an_existing_home_says_so_and_keeps_the_key(initialised: Any, ho
     out = ok(initialised("init", "--name", "someone else"))
     assert out == (
         f"Node home {home} is already initialised (node 'north porch', origin 10ba682c); "
-        "nothing was changed.\n"
+        "nothing was changed.\nIgnored --name: the configuration already says otherwise; "
+        f"to change it, edit {home}/meshaid.toml (then restart the daemon).\n"
     )
     assert (home / "node.key").read_bytes() == key
 
@@ -179,30 +180,31 @@ def test_post_json(initialised: Any) -> None:
 
 
 def test_board_is_an_aligned_table_newest_first(initialised: Any, clock: Any) -> None:
+    # 120 columns (conftest): the posting time and the community make room for the text.
     post_three(initialised, clock)
     assert ok(initialised("board")) == (
-        "CODE  KIND   CATEGORY  URGENCY  STATUS  COMMUNITY       ZONE               "
-        "POSTED            TEXT\n"
-        "0RHE  trade  other     normal   open    Magnolia Flats  -                  "
-        "2026-11-21 10:30  seed swap at the church hall\n"
-        "EYHF  offer  energy    normal   open    Riverside       Magnolia Apts lot  "
-        "2026-11-21 10:00  generator running in Magnolia lot 4-9pm. bring …\n"
-        "88C7  need   water     high     open    Magnolia Flats  north block        "
-        "2026-11-21 09:00  2 cases of water for 3 households\n"
+        "CODE  KIND   CATEGORY  URGENCY  STATUS  ZONE              WHEN         EXPIRES      TEXT\n"
+        "0RHE  trade  other     normal   open    -                 11-28 10:00  11-29 10:00  "
+        "seed swap at the church hall\n"
+        "EYHF  offer  energy    normal   open    Magnolia Apts l…  -            12-21 10:00  "
+        "generator running in Magnolia lot 4…\n"
+        "88C7  need   water     high     open    north block       -            12-05 09:00  "
+        "2 cases of water for 3 households\n"
     )
 
 
 def test_board_filters(initialised: Any, clock: Any) -> None:
     post_three(initialised, clock)
     assert ok(initialised("board", "--kind", "need", "--kind", "trade", "--community", "1")) == (
-        "CODE  KIND   CATEGORY  URGENCY  STATUS  ZONE         POSTED            TEXT\n"
-        "0RHE  trade  other     normal   open    -            2026-11-21 10:30  seed swap at the"
-        " church hall\n"
-        "88C7  need   water     high     open    north block  2026-11-21 09:00  2 cases of water"
-        " for 3 households\n"
+        "CODE  KIND   CATEGORY  URGENCY  STATUS  ZONE         POSTED       WHEN         EXPIRES"
+        "      TEXT\n"
+        "0RHE  trade  other     normal   open    -            11-21 10:30  11-28 10:00  11-29 10:00"
+        "  seed swap at the church hall\n"
+        "88C7  need   water     high     open    north block  11-21 09:00  -            12-05 09:00"
+        "  2 cases of water for 3 hous…\n"
     )
     assert ok(initialised("board", "--search", "GENERATOR", "--category", "energy")).startswith(
-        "CODE  KIND   CATEGORY  URGENCY  STATUS  ZONE               POSTED            TEXT\n"
+        "CODE  KIND   CATEGORY  URGENCY  STATUS  ZONE              POSTED       EXPIRES      TEXT\n"
         "EYHF  offer  energy"
     )
     assert ok(initialised("board", "--since", "2026-11-21 10:15")).count("\n") == 2
@@ -213,16 +215,17 @@ def test_board_shows_expired_unmet_needs(initialised: Any, clock: Any) -> None:
     post_three(initialised, clock)
     clock.advance(20 * DAY)
     assert ok(initialised("board")) == (
-        "CODE  KIND   CATEGORY  URGENCY  STATUS  ZONE               POSTED            TEXT\n"
-        "EYHF  offer  energy    normal   open    Magnolia Apts lot  2026-11-21 10:00  generator"
-        " running in Magnolia lot 4-9pm. bring …\n"
+        "CODE  KIND   CATEGORY  URGENCY  STATUS  ZONE              POSTED       EXPIRES      TEXT\n"
+        "EYHF  offer  energy    normal   open    Magnolia Apts l…  11-21 10:00  12-21 10:00  "
+        "generator running in Magnolia lot 4…\n"
     )
     assert ok(initialised("board", "--status", "expired")) == (
-        "CODE  KIND   CATEGORY  URGENCY  STATUS           ZONE         POSTED            TEXT\n"
-        "0RHE  trade  other     normal   expired          -            2026-11-21 10:30  seed"
-        " swap at the church hall\n"
-        "88C7  need   water     high     expired (unmet)  north block  2026-11-21 09:00  2 cases"
-        " of water for 3 households\n"
+        "CODE  KIND   CATEGORY  URGENCY  STATUS           ZONE         WHEN         EXPIRES"
+        "      TEXT\n"
+        "0RHE  trade  other     normal   expired          -            11-28 10:00  11-29 10:00"
+        "  seed swap at the church hall\n"
+        "88C7  need   water     high     expired (unmet)  north block  -            12-05 09:00"
+        "  2 cases of water for 3 househol…\n"
     )
     (need,) = json.loads(
         ok(initialised("board", "--status", "expired", "--kind", "need", "--json"))
@@ -255,9 +258,9 @@ def test_close_then_the_entry_leaves_the_active_board(initialised: Any, clock: A
     assert ok(initialised("close", "88c7", "--fulfilled")) == "Closed 88C7 as fulfilled.\n"
     assert "88C7" not in ok(initialised("board"))
     assert ok(initialised("board", "--status", "fulfilled")) == (
-        "CODE  KIND  CATEGORY  URGENCY  STATUS     ZONE         POSTED            TEXT\n"
-        "88C7  need  water     high     fulfilled  north block  2026-11-21 09:00  2 cases of"
-        " water for 3 households\n"
+        "CODE  KIND  CATEGORY  URGENCY  STATUS     ZONE         POSTED       EXPIRES      TEXT\n"
+        "88C7  need  water     high     fulfilled  north block  11-21 09:00  12-05 09:00  2 cases"
+        " of water for 3 households\n"
     )
     closed = json.loads(ok(initialised("close", "EYHF", "--withdrawn", "--json")))
     assert (closed["status"], closed["version"]) == ("withdrawn", 1)
