@@ -51,7 +51,7 @@ def run(
     from meshaid.node.daemon.service import run_node
 
     with library_errors():
-        run_node(obj.home_dir, port=port, host=host, config_path=config_path)
+        run_node(obj.home_dir, port=port, host=host, config_path=config_path or obj.config_file)
 
 
 @click.command()
@@ -102,6 +102,12 @@ def render_status(s: dict[str, Any]) -> str:
                 f"{radio['channel_name']!r} (key: {radio['channel_key']})"
             )
         lines += [f"WARNING: {w}" for w in s["warnings"]]
+        checks = s.get("checks", [])
+        if checks:
+            good = sum(c["level"] == "ok" for c in checks)
+            lines.append(f"start-up checks: {good} of {len(checks)} ok")
+            lines += [f"WARNING: {c['message']}" for c in checks
+                      if c["level"] != "ok" and c["message"] not in s["warnings"]]
         neighbours = s["neighbours"]
         lines.append(f"neighbours heard: {len(neighbours)}")
         lines += [

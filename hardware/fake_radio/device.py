@@ -19,6 +19,9 @@ Firmware behaviour mirrored here, with the source it comes from:
   RATE_LIMIT_EXCEEDED (``PhoneAPI::handleToRadioPacket``);
 * refusals inside the router (duty cycle, too large, no channel): QueueStatus with res set
   to the error, and a NAK to the client (``Router::send``, ``abortSendAndNak``);
+* hop limits and the duty cycle as ``Router::send`` has them (fake_radio/routing.py): past
+  the duty cycle, QueueStatus res DUTY_CYCLE_LIMIT, a ClientNotification and a NAK to the
+  client; a relay is dropped silently (``may_relay``);
 * a full 16-packet TX queue: QueueStatus with res ERRNO_UNKNOWN (32) and no NAK
   (``RadioLibInterface::send``);
 * a frame is too large when the 16-byte header plus the encoded Data, with the bitfield
@@ -45,9 +48,16 @@ from meshtastic.protobuf import (
     portnums_pb2,
     telemetry_pb2,
 )
-from meshtastic.util import DEFAULT_KEY
 
 from meshaid.hardware.fake_radio.air import BROADCAST_NUM, Air, AirFrame
+from meshaid.hardware.fake_radio.channel_keys import channel_hash_of, expand_psk
+from meshaid.hardware.fake_radio.pki import PkiKeys
+from meshaid.hardware.fake_radio.routing import (
+    TxAirtime,
+    duty_cycle_notice,
+    outgoing_hop_limit,
+    region_duty_cycle,
+)
 from meshaid.hardware.meshtastic_radio.firmware import preset_display_name
 from meshaid.protocol.airtime import MAX_PHY_PAYLOAD, MESHTASTIC_HEADER_BYTES
 
@@ -61,7 +71,7 @@ ERRNO_UNKNOWN = 32  # what RadioLibInterface::send returns when the TX queue is 
 RECENT_CLIENT_IDS = 20  # PhoneAPI::recentToRadioPacketIds
 TEXT_INTERVAL = 2.0  # PhoneAPI: one TEXT_MESSAGE_APP packet from the client per 2 s
 SEEN_ON_AIR = 256  # how many (sender, id) pairs a fake device remembers to drop repeats
-DEFAULT_FIRMWARE = "2.6.11.fake"
+DEFAULT_FIRMWARE = "2.7.15.fake"  # the oldest release checks.py accepts quietly
 
 
 class ClientLink(Protocol):
@@ -75,30 +85,6 @@ class ClientLink(Protocol):
 
     def reset(self) -> None:
         """A client started a new session: drop output not yet written."""
-
-
-def expand_psk(psk: bytes) -> bytes:
-    """The AES key a channel PSK stands for; b"" means no encryption.
-
-    One-byte PSKs are shorthands: 0 is no encryption, 1 the public default key, and
-    2..10 ("simple1".."simple9") the default key with its last byte raised by PSK-1
-    (``Channels::getKey``).
-    """
-    if len(psk) == 0 or psk == b"\x00":
-        return b""
-    if len(psk) == 1:
-        default = bytes(DEFAULT_KEY)
-        return default[:-1] + bytes([(default[-1] + psk[0] - 1) & 0xFF])
-    return bytes(psk)
-
-
-def _xor(data: bytes) -> int:
-    # The one-byte channel hash of the clear header: name bytes XOR key bytes
-    # (Channels::generateHash).
-    result = 0
-    for byte in data:
-        result ^= byte
-    return result
 
 
 @dataclass
@@ -118,6 +104,7 @@ class DeviceCounters:
     to_client_dropped: int = 0
     heartbeats: int = 0
     config_requests: int = 0
+    relays_refused: int = 0  # rebroadcasts dropped for the duty cycle
 
 
 @dataclass(frozen=True)
@@ -181,6 +168,8 @@ class FakeDevice:
         self._heard_nodes: dict[int, mesh_pb2.NodeInfo] = {}
         self._from_radio_num = 0
         self._reboots = 0
+        self._tx_airtime = TxAirtime()
+        self.pki = PkiKeys(node_num)  # its key and those learnt; DMs sealed as 2.5+ does
         self.transmitted: list[AirFrame] = []
         if air is not None:
             air.join(self)
@@ -200,6 +189,11 @@ class FakeDevice:
     def tx_queue_free(self) -> int:
         with self._lock:
             return TX_QUEUE_LEN - len(self._tx_queue)
+
+    def tx_percent(self) -> float:
+        """This device's airtime over the last hour, in percent of it."""
+        with self._lock:
+            return self._tx_airtime.percent(self._clock())
 
     # -- the client side --------------------------------------------------------------------
 
@@ -306,7 +300,7 @@ class FakeDevice:
             self._seen_on_air[key] = None
             while len(self._seen_on_air) > SEEN_ON_AIR:
                 self._seen_on_air.popitem(last=False)
-            index = self._channel_for(frame.channel_hash, frame.channel_key)
+            index, sender_key = self.pki.channel(frame, self._channel_for)
             if index is None:
                 self.counters.undecodable += 1
                 return
@@ -320,9 +314,9 @@ class FakeDevice:
             if frame.dest not in (BROADCAST_NUM, self._node_num):
                 return  # a direct message for another node: not the client's business
             packet = mesh_pb2.MeshPacket(
-                to=frame.dest, id=frame.packet_id, channel=index, rx_snr=snr,
-                rx_rssi=int(rssi), hop_limit=frame.hop_limit, hop_start=frame.hop_start,
-                want_ack=frame.want_ack, decoded=data,
+                to=frame.dest, id=frame.packet_id, channel=index, rx_snr=snr, rx_rssi=int(rssi),
+                hop_limit=frame.hop_limit, hop_start=frame.hop_start, want_ack=frame.want_ack,
+                decoded=data, pki_encrypted=bool(sender_key), public_key=sender_key,
             )
             setattr(packet, "from", frame.sender)  # "from" is a Python keyword
             self._to_client_packet(packet)
@@ -390,7 +384,7 @@ class FakeDevice:
             num=self._node_num,
             user=mesh_pb2.User(
                 id=f"!{self._node_num:08x}", long_name=self.long_name, short_name=self.short_name,
-                hw_model=mesh_pb2.HardwareModel.PRIVATE_HW,
+                hw_model=mesh_pb2.HardwareModel.PRIVATE_HW, public_key=self.pki.public_key,
             ),
             device_metrics=self._device_metrics(),
             is_favorite=True,
@@ -425,6 +419,8 @@ class FakeDevice:
             self._refuse(p, Routing.Error.RATE_LIMIT_EXCEEDED)
             return
         failure = self._take_failure(port)
+        if failure is None and self._silent_minutes() is not None:
+            failure = _Failure(Routing.Error.DUTY_CYCLE_LIMIT, None)
         if failure is not None and failure.reason == Routing.Error.RATE_LIMIT_EXCEEDED:
             self._refuse(p, failure.reason)
             return
@@ -450,14 +446,14 @@ class FakeDevice:
             self._refuse(p, ERRNO_UNKNOWN)
             return
         broadcast = p.to == BROADCAST_NUM
-        hop_limit = p.hop_limit if p.hop_limit else self.lora.hop_limit
+        hop_limit = outgoing_hop_limit(p.hop_limit, p.want_ack, self.lora.hop_limit)
         frame = AirFrame(
             sender=self._node_num, dest=p.to, packet_id=p.id, hop_limit=hop_limit,
             hop_start=hop_limit, want_ack=p.want_ack and not broadcast,
             channel_hash=self._channel_hash(p.channel),
             channel_key=expand_psk(self.channels[p.channel].psk),
             region=self.lora.region, modem_preset=self.lora.modem_preset,
-            data=data.SerializeToString(),
+            data=data.SerializeToString(), pki=self.pki.seal(p.to, port, broadcast),
         )
         self._tx_queue.append(frame)
         self.counters.accepted += 1
@@ -478,6 +474,10 @@ class FakeDevice:
             self._nak(p, reason)
         elif reason == ERRNO_UNKNOWN:
             self._send_queue_status(ERRNO_UNKNOWN, p.id)
+        elif reason == Routing.Error.DUTY_CYCLE_LIMIT:
+            self._send_queue_status(reason, p.id)
+            self._emit(duty_cycle_notice(p.id, self._silent_minutes()))
+            self._nak(p, reason)
         else:
             self._send_queue_status(reason, p.id)
             self._nak(p, reason)
@@ -561,6 +561,7 @@ class FakeDevice:
                 frame = self._tx_queue.popleft()
                 self.transmitted.append(frame)
                 self.counters.transmitted += 1
+                self._tx_airtime.note(frame, self._clock())
                 air = self._air
             if air is None:
                 continue
@@ -571,10 +572,23 @@ class FakeDevice:
                     self._pumping = False
                 raise
 
+    def may_relay(self, frame: AirFrame) -> bool:
+        """Whether this device rebroadcasts ``frame`` now (asked by an Air that floods):
+        not past the duty cycle (then the relay counts in its airtime)."""
+        with self._lock:
+            if self._silent_minutes() is not None:
+                self.counters.relays_refused += 1
+                return False
+            self._tx_airtime.note(frame, self._clock())
+            return True
+
+    def _silent_minutes(self) -> int | None:
+        return self._tx_airtime.silent_minutes(self._clock(), region_duty_cycle(self.lora))
+
     def _channel_hash(self, index: int) -> int:
         settings = self.channels[index]
         name = settings.name or preset_display_name(self.lora.modem_preset)
-        return _xor(name.encode("utf-8")) ^ _xor(expand_psk(settings.psk))
+        return channel_hash_of(name, settings.psk)
 
     def _channel_for(self, channel_hash: int, key: bytes) -> int | None:
         for index, settings in enumerate(self.channels):

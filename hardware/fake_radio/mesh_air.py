@@ -12,7 +12,8 @@ frames the way a Meshtastic mesh floods them:
 * a radio that hears a frame for the first time (by sender and packet id) and is not its
   destination sends it on once, with the hop limit one lower, when the hop limit was above
   zero; after a short random wait (a shortened form of the firmware's contention window:
-  the cancel-on-overhear refinement of managed flooding is not modelled);
+  the cancel-on-overhear refinement of managed flooding is not modelled); a radio with a
+  ``may_relay(frame)`` (a FakeDevice) is asked first, and past its duty cycle it does not;
 * there are no collisions and no half-duplex deafness: two frames on air at once are both
   heard. What this air exercises is loss and hops, not contention (hardware/sim/lorasim.py
   models that, in simulated time).
@@ -220,7 +221,8 @@ class MeshAir:
         # An empty place hears nothing and relays nothing; the destination keeps the frame.
         if radio is None:
             return None
-        if new and frame.hop_limit > 0 and frame.dest != radio.node_num:
+        relays = new and frame.hop_limit > 0 and frame.dest != radio.node_num
+        if relays and _may_relay(radio, frame):
             relayed = dataclasses.replace(frame, hop_limit=frame.hop_limit - 1)
             wait = self._rng.uniform(0.0, self.relay_window) / self.time_scale
             self.counters.relays += 1
@@ -250,3 +252,10 @@ class MeshAir:
                     with self._lock:
                         self.counters.receiver_errors += 1
                     logger.exception("radio !%08x failed on a frame", radio.node_num)
+
+
+def _may_relay(radio: Receiver, frame: AirFrame) -> bool:
+    # Lock order: the air's lock, then the device's (a device never calls the air holding
+    # its own lock).
+    ask = getattr(radio, "may_relay", None)
+    return True if ask is None else bool(ask(frame))

@@ -42,6 +42,10 @@ class TcpTarget:
 Target = SerialTarget | TcpTarget
 
 
+class NoRadioPortError(RadioAddressError):
+    """No serial port a radio could be on, yet: it may be plugged in later."""
+
+
 def parse_target(text: str | None) -> Target:
     """A radio address as a user writes it; RadioAddressError when it cannot be one.
 
@@ -76,14 +80,15 @@ def parse_target(text: str | None) -> Target:
 def find_serial_port(
     patterns: Iterable[str] = SERIAL_PATTERNS, glob_fn: Callable[[str], list[str]] = glob.glob,
 ) -> str:
-    """The one serial port a radio can be on; RadioAddressError when there is none or several."""
+    """The one serial port a radio can be on; NoRadioPortError when there is none,
+    RadioAddressError when there are several."""
     patterns = tuple(patterns)
     found = sorted({path for pattern in patterns for path in glob_fn(pattern)})
     if len(found) == 1:
         return found[0]
     looked = ", ".join(patterns)
     if not found:
-        raise RadioAddressError(
+        raise NoRadioPortError(
             f"no radio found: nothing matches {looked}; plug the radio in, "
             "or give its device path or host:port"
         )

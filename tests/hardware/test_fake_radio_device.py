@@ -132,7 +132,8 @@ def test_a_packet_is_acknowledged_by_queue_status_and_put_on_air() -> None:
     assert getattr(heard[0], "from") == 0x10
     assert heard[0].decoded.payload == b"gossip"
     assert heard[0].decoded.portnum == PRIVATE
-    assert (heard[0].rx_rssi, heard[0].rx_snr, heard[0].hop_limit) == (-70, 8.0, 3)
+    # hop_limit 0 from the client stays 0, as Router::sendLocal leaves it
+    assert (heard[0].rx_rssi, heard[0].rx_snr, heard[0].hop_limit) == (-70, 8.0, 0)
 
 
 def test_a_packet_id_seen_recently_is_ignored_without_an_answer() -> None:

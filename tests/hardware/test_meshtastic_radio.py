@@ -384,10 +384,26 @@ def test_a_device_reboot_is_survived() -> None:
         wait_until(lambda: inbox.payloads() == [b"after reboot"])
 
 
+def test_a_radio_plugged_in_after_start_is_found_and_used(tmp_path: Path) -> None:
+    # Before, no USB serial port at start was an error at once (a Pi booting before the
+    # radio enumerated): now the worker looks again with its backoff and says so.
+    pattern = str(tmp_path / "ttyUSB*")
+    r = MeshtasticRadio(None, serial_patterns=[pattern], **FAST)
+    port = None
+    try:
+        wait_until(lambda: "no radio found" in r.status and "retrying" in r.status)
+        assert not r.connected
+        port = PtyPort(FakeDevice(0x150), link_path=tmp_path / "ttyUSB0").__enter__()
+        assert r.wait_connected(TIMEOUT), r.status
+        assert r.node_id == 0x150
+    finally:
+        r.close()
+        if port is not None:
+            port.__exit__(None, None, None)
+
+
 def test_the_one_usb_serial_port_is_found_and_used(tmp_path: Path) -> None:
     pattern = str(tmp_path / "ttyUSB*")
-    with pytest.raises(RadioAddressError, match="no radio found"):
-        MeshtasticRadio(None, serial_patterns=[pattern])
     device = FakeDevice(0x151)
     with PtyPort(device, link_path=tmp_path / "ttyUSB0"), radio(
         None, serial_patterns=[pattern]
