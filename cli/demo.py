@@ -29,7 +29,7 @@ from meshaid.node.sim import demo as demo_run
 @click.option("--seed", type=int, default=1, show_default=True,
               help="Seed of the simulated losses.")
 def demo(keep: Path | None, loss: float, time_scale: float, seed: int) -> None:
-    """Run a neighbourhood of four node daemons on simulated radios for half a minute.
+    """Run a neighbourhood of four node daemons on simulated radios until posts are everywhere.
 
     Starts `meshaid run` for nodes A, B, C and D, each on a fake Meshtastic radio (B's on
     a serial port, the others on TCP). The radios stand in a line, each hearing only the

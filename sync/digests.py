@@ -75,6 +75,12 @@ class Digests:
         elif news:
             self._trickle.announce(now, self._ctx.config.trickle_reset)
 
+    def trust_changed(self, now: float) -> None:
+        """Records refused as untrusted may now be taken: Trickle back to Imin (RFC 6206
+        rule 6, an inconsistency), so that the neighbours' digests soon say what they hold
+        (refused records were never counted as known, nor wanted)."""
+        self._trickle.hear_inconsistent(now)
+
     def announces(self, now: float) -> bool:
         """Whether this node is one of the few in its neighbourhood to announce a pushed
         record it received (see SyncConfig.news_announcers)."""

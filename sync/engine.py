@@ -243,6 +243,12 @@ class SyncEngine:
         payload = self._planner.poll(now, self._timers())
         return None if payload is None else Outgoing(payload)
 
+    def trust_changed(self, now: float) -> None:
+        """The driver's trust hook now trusts more (a new roster version is in force):
+        ask the neighbourhood again, soon, for what it refused before."""
+        self._advance(now)
+        self._digests.trust_changed(now)
+
     def may_spend(self, seconds: float, now: float) -> bool:
         """Whether ``seconds`` of airtime outside gossip (a reply to a resident's phone) fit
         the budget's ordinary share now: such frames never eat into the alert reserve."""

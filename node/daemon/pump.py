@@ -10,7 +10,11 @@ One step, in order:
 
 * frames heard since the last step -> opened with the neighbourhood's key (``sealer``) ->
   ``protocol.receive``; a frame that does not open is dropped and counted unparsed;
-* residents' texts -> the desk, whose replies go back through ``radio.send_text``;
+* residents' texts -> the desk, which keeps its replies in its outbox (in the store);
+  the oldest goes to ``radio.send_text`` when the radio is connected, one per
+  ``text_interval`` (the firmware takes one text per 2 s from its client), and only
+  within the airtime budget: every reply is charged to the engine's budget
+  (``SyncEngine.may_spend``/``spend``) and to the share of it replies may use;
 * this node's own new records (from ``local``, polled every ``local_poll_every`` seconds
   or at once after a text) -> ``protocol.add_local``;
 * pruning with the wall clock, every ``prune_every`` seconds, and the known seq runs
@@ -29,10 +33,17 @@ import logging
 from collections import Counter, deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
-from meshaid.hardware.radio import Radio, RadioError, RadioStatus, Received
-from meshaid.protocol.airtime import airtime_seconds
+from meshaid.hardware.radio import (
+    PayloadTooLargeError,
+    Radio,
+    RadioAddressError,
+    RadioError,
+    RadioStatus,
+    Received,
+)
+from meshaid.protocol.airtime import airtime_seconds, frame_airtime, phy_payload_bytes
 from meshaid.protocol.errors import UsageError
 from meshaid.protocol.record import SignedRecord
 from meshaid.sync.api import FrameDropped, GossipProtocol, PeerSeen, RecordsAccepted
@@ -47,6 +58,18 @@ DISCONNECTED_RETRY = 1.0
 # Gossip goes to neighbours only: the engine relays what its neighbours lack itself, and
 # letting the firmware flood every frame three hops too would multiply the airtime.
 GOSSIP_HOP_LIMIT = 0
+TEXT_PORT = 1  # TEXT_MESSAGE_APP
+# A PKI-encrypted direct message carries 12 bytes more (its tag and nonce); replies are
+# charged as if each were one.
+PKI_OVERHEAD = 12
+# Replies held back by the budget are looked at again this much later.
+REPLY_RETRY = 10.0
+
+
+def text_airtime(text: str, preset: str) -> float:
+    """Seconds on air of one direct text of ``text`` (its UTF-8 size, PKI-sealed)."""
+    size = len(text.encode("utf-8")) + PKI_OVERHEAD
+    return frame_airtime(min(phy_payload_bytes(size, TEXT_PORT), 255), preset)
 
 
 class Board(Protocol):
@@ -88,10 +111,28 @@ class Sealer(Protocol):
 
 
 class Desk(Protocol):
-    """Answers residents' direct messages."""
+    """Answers residents' direct messages (meshaid.node.desk.desk.PhoneDesk)."""
 
-    def handle(self, sender: int, text: str, wall: float) -> Sequence[TextReply]:
-        """Replies to one text (``wall``: Unix seconds, for ages shown to residents)."""
+    def handle(
+        self, sender: int, text: str, wall: float, *, key: bytes | None = None
+    ) -> Sequence[TextReply]:
+        """Answer one text (``wall``: Unix seconds, for ages shown to residents; ``key``:
+        the sender's public key when it came PKI-encrypted), queueing the replies."""
+
+    def replies_due(self, wall: float) -> Sequence[TextReply]:
+        """The oldest replies waiting to be sent, first first."""
+
+    def reply_sent(self, reply: Any) -> None:
+        """A reply from ``replies_due`` is with the radio: forget it."""
+
+    def reply_refused(self, reply: Any) -> None:
+        """The radio will never take this reply: drop it."""
+
+    def queue_texts(self, texts: Sequence[Any], wall: float) -> None:
+        """Queue texts made elsewhere (notices) like replies."""
+
+    @property
+    def replies_waiting(self) -> int: ...
 
 
 class TextReply(Protocol):
@@ -100,6 +141,23 @@ class TextReply(Protocol):
 
     @property
     def text(self) -> str: ...
+
+
+@runtime_checkable
+class AirtimeAccount(Protocol):
+    """A protocol whose airtime budget the pump charges what it sends besides gossip."""
+
+    def may_spend(self, seconds: float, now: float) -> bool: ...
+
+    def spend(self, seconds: float, now: float) -> None: ...
+
+
+@runtime_checkable
+class Noticing(Protocol):
+    """A board that has texts for residents about records it took (a match of their post:
+    meshaid.node.committee.notices)."""
+
+    def notices(self, records: Sequence[SignedRecord]) -> Sequence[TextReply]: ...
 
 
 @runtime_checkable
@@ -126,6 +184,8 @@ class PumpConfig:
     hop_limit: int | None = GOSSIP_HOP_LIMIT  # None: the radio's default (flooding baseline)
     budget_seconds: float = 180.0  # for the airtime shown in status (the engine has its own)
     preset: str = "LONG_FAST"
+    text_interval: float = 2.5  # between replies handed to the radio
+    reply_share: float = 0.25  # of the budget, at most, for replies to phones
 
 
 class Pump:
@@ -160,6 +220,9 @@ class Pump:
         self.manners = ChannelManners()
         # What this node handed to the radio in the last hour, charged as the engine does.
         self.airtime = AirtimeBudget(self.config.budget_seconds, 0.0)
+        self.reply_airtime = AirtimeBudget(
+            self.config.budget_seconds * self.config.reply_share, 0.0)
+        self._next_text = float("-inf")
         self.neighbours: dict[int, Neighbour] = {}
         self.counters: Counter[str] = Counter()
         self._inbox: deque[Received] = deque()
@@ -204,6 +267,8 @@ class Pump:
             times.append(self._next_local)
         if self._prunes:
             times.append(self._next_prune)
+        if self.desk is not None and self.desk.replies_waiting and self.radio.connected:
+            times.append(max(self._next_text, now))
         deadline = self.protocol.next_deadline()
         # A due frame waiting for a connected radio's room: its status callback wakes us.
         waiting = deadline is not None and deadline <= now and self.radio.connected and (
@@ -240,6 +305,8 @@ class Pump:
             proto.receive(payload, rx.sender, now)
         if self._texts:
             self._answer_texts()
+        if self.desk is not None and now >= self._next_text and self.desk.replies_waiting:
+            self._send_reply(now)
         if self.local is not None and (self._local_now or now >= self._next_local):
             self._local_now = False
             self._next_local = now + self.config.local_poll_every
@@ -247,6 +314,9 @@ class Pump:
         if self._prunes and now >= self._next_prune:
             assert isinstance(proto, Prunable)
             self._next_prune = now + self.config.prune_every
+            # Records the engine took are stored first: the runs kept with the prune must
+            # not name a seq the store lacks (it would never be asked for again).
+            self._handle_events(now)
             self._prune(proto)
         due = proto.next_deadline()
         if due is not None and due <= now:
@@ -270,6 +340,7 @@ class Pump:
                 logger.error("own record %d not sent: %s", rec.body.seq, exc)
                 continue
             logger.info("own record %08x/%d queued for the air", rec.body.origin, rec.body.seq)
+        self._notify(records)
 
     def _prune(self, proto: Prunable) -> None:
         assert self._wall_minutes is not None
@@ -326,6 +397,7 @@ class Pump:
         for event in self.protocol.drain_events():
             if isinstance(event, RecordsAccepted):
                 self.board.accept(event.records, now)
+                self._notify(event.records)
             elif isinstance(event, PeerSeen):
                 known = self.neighbours.get(event.node)
                 if known is None:
@@ -337,6 +409,29 @@ class Pump:
                 self.counters["frames_dropped"] += 1
                 logger.debug("frame from !%08x dropped: %s", event.sender, event.reason)
 
+    def _notify(self, records: Sequence[SignedRecord]) -> None:
+        """Texts the board has for residents about these records, sent like replies."""
+        if not records or not isinstance(self.board, Noticing):
+            return
+        try:
+            notices = self.board.notices(records)
+        except Exception:  # a notice is a courtesy: it must never stop the node
+            self.counters["notices_failed"] += 1
+            logger.exception("notices for %d records failed", len(records))
+            return
+        if self.desk is not None and notices:  # through the outbox: limited, charged, kept
+            self.desk.queue_texts(notices, self._wall())
+            self.counters["notices_queued"] += len(notices)
+            return
+        for notice in notices:
+            try:
+                self.radio.send_text(notice.text, notice.dest)
+            except RadioError as exc:
+                self.counters["notices_failed"] += 1
+                logger.warning("notice to !%08x not sent: %s", notice.dest, exc)
+            else:
+                self.counters["notices_sent"] += 1
+
     def _answer_texts(self) -> None:
         while self._texts:
             rx = self._texts.popleft()
@@ -346,21 +441,62 @@ class Pump:
             text = rx.payload.decode("utf-8", errors="replace")
             self.counters["texts_received"] += 1
             logger.info("text from !%08x (%d bytes)", rx.sender, len(rx.payload))
+            key = rx.public_key if rx.pki_encrypted else None
             try:
-                replies = self.desk.handle(rx.sender, text, self._wall())
+                self.desk.handle(rx.sender, text, self._wall(), key=key)
             except Exception:  # the desk answers everything; a bug must not stop the node
                 self.counters["texts_failed"] += 1
                 logger.exception("phone desk failed on a text from !%08x", rx.sender)
                 continue
-            for reply in replies:
-                try:
-                    self.radio.send_text(reply.text, reply.dest)
-                except RadioError as exc:
-                    self.counters["replies_failed"] += 1
-                    logger.warning("reply to !%08x not sent: %s", reply.dest, exc)
-                else:
-                    self.counters["replies_sent"] += 1
             self._local_now = True  # a resident's post goes on air at once
+
+    def _send_reply(self, now: float) -> None:
+        """The oldest reply waiting to the radio, if the radio and the budgets have room."""
+        assert self.desk is not None
+        if not self.radio.connected:
+            return
+        try:
+            due = self.desk.replies_due(self._wall())
+        except Exception as exc:  # a busy database: the next step tries again
+            self.counters["replies_read_failed"] += 1
+            logger.error("cannot read the replies waiting: %s", exc)
+            self._next_text = now + self.config.text_interval
+            return
+        for reply in due[:1]:
+            seconds = text_airtime(reply.text, self.config.preset)
+            engine = self.protocol
+            if not self.reply_airtime.allows(now, seconds) or (
+                isinstance(engine, AirtimeAccount) and not engine.may_spend(seconds, now)
+            ):
+                self.counters["replies_held_for_budget"] += 1
+                self._next_text = now + REPLY_RETRY
+                return
+            try:
+                self.radio.send_text(reply.text, reply.dest)
+            except (PayloadTooLargeError, RadioAddressError) as exc:
+                self.counters["replies_failed"] += 1
+                logger.warning("reply to !%08x dropped: %s", reply.dest, exc)
+                self._settle(self.desk.reply_refused, reply)
+                return
+            except RadioError as exc:  # unplugged or full: it stays queued
+                self.counters["replies_failed"] += 1
+                logger.warning("reply to !%08x not sent yet: %s", reply.dest, exc)
+                self._next_text = now + self.config.text_interval
+                return
+            self._settle(self.desk.reply_sent, reply)
+            self.counters["replies_sent"] += 1
+            self.reply_airtime.spend(now, seconds)
+            self.airtime.spend(now, seconds)
+            if isinstance(engine, AirtimeAccount):
+                engine.spend(seconds, now)
+            self._next_text = now + self.config.text_interval
+
+    def _settle(self, settle: Callable[[Any], None], reply: TextReply) -> None:
+        try:
+            settle(reply)
+        except Exception as exc:  # a busy database: the reply may go twice, never lost
+            self.counters["replies_not_settled"] += 1
+            logger.error("reply to !%08x not marked as sent: %s", reply.dest, exc)
 
     # -- radio callbacks (the driver's loop) ----------------------------------------------
 

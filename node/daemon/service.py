@@ -33,13 +33,17 @@ from pathlib import Path
 from typing import Any
 
 from meshaid.hardware.radio import Radio
+from meshaid.node.committee.notices import Notice, store_notices
 from meshaid.node.config import load_config
+from meshaid.node.daemon.checks import Check, machine_checks, problems, radio_checks, refused
 from meshaid.node.daemon.control import ControlServer, socket_path
+from meshaid.node.daemon.lock import DaemonLock
 from meshaid.node.daemon.pump import Pump, PumpConfig
 from meshaid.node.daemon.radio_config import RadioConfig, load_radio_config
 from meshaid.node.daemon.status import radio_status, radio_warnings, summary_rows
-from meshaid.node.desk.allowlist import load_allow
+from meshaid.node.desk.allowlist import load_allow, load_plain_dm
 from meshaid.node.desk.desk import PhoneDesk
+from meshaid.node.desk.identity import PLAIN_DM_WARNING
 from meshaid.node.errors import InputError, NodeError
 from meshaid.node.membership.local import membership_path
 from meshaid.node.membership.neighbourhood import Neighbourhood
@@ -48,6 +52,7 @@ from meshaid.node.store.board import BoardStore
 from meshaid.node.store.sync_state import bulk_load, keep_known_runs, load_sync_state
 from meshaid.protocol.airtime import airtime_seconds
 from meshaid.protocol.record import SignedRecord
+from meshaid.sync.authority import authorised_by
 from meshaid.sync.budget import HOUR
 from meshaid.sync.config import SyncConfig
 from meshaid.sync.engine import SyncEngine
@@ -68,10 +73,11 @@ class StoreBoard:
     """The pump's board on the node's store; control records stored go to the roster."""
 
     def __init__(self, store: BoardStore, counters: Counter[str],
-                 neighbourhood: Neighbourhood) -> None:
+                 neighbourhood: Neighbourhood, engine: SyncEngine | None = None) -> None:
         self.store = store
         self.counters = counters
         self.neighbourhood = neighbourhood
+        self.engine = engine  # told when a new roster version trusts more origins
         self._kept: dict[int, list[tuple[int, int]]] | None = None
 
     def accept(self, records: Sequence[SignedRecord], now: float) -> None:
@@ -82,8 +88,12 @@ class StoreBoard:
             logger.error("%d records not stored: %s", len(records), exc)
             return
         stored = {r.record_id for r in results if r.outcome == "new"}
-        if self.neighbourhood.refresh(r for r in records if r.record_id in stored):
+        version = self.neighbourhood.roster.version
+        if (self.neighbourhood.refresh(r for r in records if r.record_id in stored)
+                and self.neighbourhood.roster.version != version):
             logger.info("roster version %d in force", self.neighbourhood.roster.version)
+            if self.engine is not None:
+                self.engine.trust_changed(now)
         for result in results:
             self.counters[f"records_{result.outcome}"] += 1
             if result.outcome == "new" and result.record_id is not None:
@@ -92,11 +102,35 @@ class StoreBoard:
             elif not result.accepted:
                 logger.warning("record refused by the store: %s", result.reason)
 
+    def notices(self, records: Sequence[SignedRecord]) -> Sequence[Notice]:
+        """Texts for residents whose posts a match in ``records`` names (the pump sends
+        them as direct messages)."""
+        lang = self.neighbourhood.node.config.language
+        return store_notices(self.store, records, lang)
+
     def keep_known(self, runs: Mapping[int, Sequence[tuple[int, int]]]) -> None:
         kept = {origin: list(spans) for origin, spans in runs.items()}
         if kept != self._kept:
             keep_known_runs(self.store, kept)
             self._kept = kept
+
+
+# Own records no engine has had yet are pushed at start, at most this many (the newest).
+PUSH_AT_START = 64
+
+
+def first_unannounced(known: Mapping[int, Sequence[tuple[int, int]]], origin: int,
+                      next_seq: int) -> int:
+    """The first of this node's seqs to hand the engine as new at start.
+
+    Records this node signed while no daemon ran (posts from the command line, the roster
+    records of ``init --new-neighbourhood`` and ``members add-node``, posts taken before the
+    radio's handshake) are above the runs the last daemon kept. Loaded as held, they would
+    leave only by digests, a Trickle interval a hop: pushed, they go at once, as a post
+    made while the daemon runs does. Only the newest PUSH_AT_START: a store whose runs were
+    never kept must not spend hours of airtime on history its neighbours can ask for."""
+    announced = max((last for _first, last in known.get(origin, ())), default=0)
+    return max(announced + 1, next_seq - PUSH_AT_START, 1)
 
 
 class StoreLocal:
@@ -145,6 +179,12 @@ class RosterRadios(Collection[int]):
         nb = self.neighbourhood
         return radio in self.legacy or (
             isinstance(radio, int) and nb is not None and nb.radio_allowed(radio))
+
+    def pinned_key(self, radio: int) -> bytes:
+        """The Meshtastic public key the roster pins for ``radio`` (b"": none)."""
+        nb = self.neighbourhood
+        entry = nb.roster.radios.get(radio) if nb is not None else None
+        return entry.key if entry is not None else b""
 
     def _all(self) -> set[int]:
         nb = self.neighbourhood
@@ -197,6 +237,7 @@ class Daemon:
         self._started = 0.0
         self._loop: asyncio.AbstractEventLoop | None = None
         self._warned: list[str] = []
+        self.machine_checks: list[Check] = []  # made by run_node before the radio opened
 
     # -- the pump -------------------------------------------------------------------------
 
@@ -209,6 +250,9 @@ class Daemon:
         nb = self.neighbourhood = Neighbourhood(self.node)
         nb.frame_mtu = self.radio.mtu
         self.store.trust = nb.trust
+        # Who may sign a record about an entry: its owner or the committee in force, for
+        # the store and the engine alike (meshaid.sync.authority).
+        authorised = self.store.authorised = authorised_by(lambda: nb.roster)
         if self.radios is not None:
             self.radios.neighbourhood = nb
         if not nb.joined:
@@ -225,10 +269,14 @@ class Daemon:
             preset, overhead = self.sync_config.preset, nb.overhead
             engine = SyncEngine(nb.key_of, self._rng, self.sync_config,
                                 node_id=self.radio.node_id, trust=nb.trust,
+                                authorised=authorised,
                                 airtime=lambda size: airtime_seconds(size + overhead, preset))
-            engine.load(state.records, known=state.known, first_seen=state.first_seen)
-            held = len(state.records)
-            del state
+            first_new = first_unannounced(state.known, self.store.origin, self.store.next_seq())
+            held_records = [r for r in state.records
+                            if r.body.origin != self.store.origin or r.body.seq < first_new]
+            engine.load(held_records, known=state.known, first_seen=state.first_seen)
+            held = len(held_records)
+            del state, held_records
         # What was loaded stays for the daemon's life: later collections need not walk it.
         gc.freeze()
         logger.info("loaded %d records from the board store", held)
@@ -237,9 +285,9 @@ class Daemon:
                             preset=cfg.preset)
         self.engine = engine
         self.pump = Pump(
-            engine, self.radio, StoreBoard(self.store, self.counters, nb),
+            engine, self.radio, StoreBoard(self.store, self.counters, nb, engine),
             wall_minutes=self.store.now_minute, wall=self._wall, config=config,
-            local=StoreLocal(self.store, self.store.next_seq(), nb), desk=self.desk,
+            local=StoreLocal(self.store, first_new, nb), desk=self.desk,
             sealer=nb, wake=self._wake.set,
         )
         self.pump.step(now)
@@ -315,7 +363,14 @@ class Daemon:
         return self.status(loop.time())
 
     def warnings(self) -> list[str]:
-        return radio_warnings(self.radio, self.radio_config.region, self.sync_config.preset)
+        return [
+            *radio_warnings(self.radio, self.radio_config.region, self.sync_config.preset),
+            *problems(radio_checks(self.radio.info)),
+        ]
+
+    def checks(self) -> list[Check]:
+        """The start-up safety checks: the machine's, and the radio's once it answered."""
+        return [*self.machine_checks, *radio_checks(self.radio.info)]
 
     def status(self, now: float) -> dict[str, Any]:
         """What ``meshaid status`` shows; plain values only (it goes out as msgpack)."""
@@ -332,6 +387,7 @@ class Daemon:
             "node": {"name": self.node.config.name, "origin": f"{self.store.origin:08x}"},
             "radio": radio_status(self.radio),
             "warnings": self.warnings(),
+            "checks": [c.to_json() for c in self.checks()],
             "neighbours": [
                 {"node": f"!{n.node:08x}", "last_heard_ago": now - n.last_heard,
                  "frames": n.frames}
@@ -349,6 +405,8 @@ class Daemon:
             "counters": {
                 **dict(self.counters),
                 **(dict(pump.counters) if pump is not None else {}),
+                **({f"desk.{k}": v for k, v in self.desk.counters.items()}
+                   if self.desk is not None else {}),
                 "frames_received": frames_received,
                 "bad_requests": self.control.bad_requests,
             },
@@ -384,23 +442,52 @@ def run_node(
     # The meshtastic library is imported only by the command that talks to a radio.
     from meshaid.hardware.meshtastic_radio import MeshtasticRadio
 
-    node = open_node(home)
+    lock = DaemonLock(home)
+    if home.is_dir():  # else open_node says there is no node here
+        lock.acquire()  # before the store and any device: one daemon per node home
     try:
+        node = open_node(home, config_path=config_path)
+    except BaseException:
+        lock.release()
+        raise
+    try:
+        checks = _machine_checks(node)
         if config_path is not None:
             node.config = load_config(config_path)
         radio_config = load_radio_config(config_path or node.home.config_file)
         radio_config = radio_config.with_target(port, host)
         radios = RosterRadios(load_allow(config_path or node.home.config_file))
-        desk = PhoneDesk(node, radios)
+        plain_dm = load_plain_dm(config_path or node.home.config_file)
+        desk = PhoneDesk(node, radios, allow_plain_dm=plain_dm)
+        if plain_dm:
+            logger.warning("%s", PLAIN_DM_WARNING)
         radio = MeshtasticRadio(radio_config.target, channel_index=radio_config.channel)
         try:
             daemon = Daemon(node, radio, radio_config, sync_config=sync_config, desk=desk,
                             radios=radios)
+            daemon.machine_checks = checks
             asyncio.run(_until_signalled(daemon))
         finally:
             radio.close()
     finally:
         node.close()
+        lock.release()
+
+
+def _machine_checks(node: Node) -> list[Check]:
+    """The start-up checks that need no radio, logged; NodeError if one refuses."""
+    from meshaid.node.store.database import pragma
+
+    checks = machine_checks(node.home.root, lambda name: pragma(node.store.db, name))
+    for check in checks:
+        if check.level == "ok":
+            logger.info("check %s: %s", check.name, check.message)
+        else:
+            logger.warning("check %s: %s", check.name, check.message)
+    stop = refused(checks)
+    if stop:
+        raise NodeError("refusing to start: " + "; ".join(c.message for c in stop))
+    return checks
 
 
 async def _until_signalled(daemon: Daemon) -> None:

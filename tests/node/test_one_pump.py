@@ -11,7 +11,7 @@ from membership_kit import form
 from meshaid.hardware.memory_radio import MemoryRadio
 from meshaid.node.daemon.pump import Pump
 from meshaid.node.daemon.radio_config import RadioConfig
-from meshaid.node.daemon.service import Daemon
+from meshaid.node.daemon.service import Daemon, first_unannounced
 from meshaid.node.membership import commands
 from meshaid.node.membership.neighbourhood import Neighbourhood
 from meshaid.node.services import PostRequest, init_node, open_node
@@ -39,6 +39,17 @@ class MemoryBoard:
         pass
 
 
+class OnceLocal:
+    """Own records to hand the engine at the first look, then none."""
+
+    def __init__(self, records: list[SignedRecord]) -> None:
+        self._records = records
+
+    def take_new(self) -> list[SignedRecord]:
+        out, self._records = self._records, []
+        return out
+
+
 def test_the_daemon_and_the_simulator_hand_the_radio_the_same_frames(tmp_path: Path) -> None:
     init_node(tmp_path / "a", name="a", timezone="UTC", zones=("north block",))
     node = open_node(tmp_path / "a")
@@ -60,9 +71,17 @@ def test_the_daemon_and_the_simulator_hand_the_radio_the_same_frames(tmp_path: P
                     control_path=tmp_path / "a" / "control.sock")
     sim_radio = MemoryRadio(NODE, capacity=1)
     engine = SyncEngine(keys.get, random.Random(5), config, node_id=NODE)
-    engine.load(load_sync_state(node.store).records)  # what the daemon loads at start
+    # What the daemon loads at start as held, and what it pushes as new: its own records
+    # no engine had yet (the roster records the membership commands signed).
+    state = load_sync_state(node.store)
+    first_new = first_unannounced(state.known, node.store.origin, node.store.next_seq())
+    fresh = [r for r in state.records if r.body.origin == node.store.origin
+             and r.body.seq >= first_new]
+    assert fresh, "the roster records signed before the daemon ran"
+    engine.load([r for r in state.records if r not in fresh])
     spec = PROTOCOLS["engine"]
-    sim_pump = Pump(engine, sim_radio, MemoryBoard(), config=pump_config(SCENARIOS["S1"], spec))
+    sim_pump = Pump(engine, sim_radio, MemoryBoard(), config=pump_config(SCENARIOS["S1"], spec),
+                    local=OnceLocal(fresh))
 
     daemon.step(0.0)
     assert type(daemon.pump) is type(sim_pump) is Pump
