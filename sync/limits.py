@@ -33,7 +33,7 @@ record is neither kept nor relayed, nor counted as known (see accepting.py).
 
 from __future__ import annotations
 
-from bisect import bisect_left, insort
+from bisect import bisect_left, bisect_right, insort
 from collections import Counter
 from dataclasses import dataclass
 from enum import Enum
@@ -49,6 +49,7 @@ _K = TypeVar("_K")
 HORIZON_MINUTES = 24 * 60
 # Changes to an alert that keep alert precedence: a correction and the all-clear.
 ALERT_CHANGES = 2
+_MAX_MINUTE = 0xFFFF_FFFF  # above any signed minute: (seq, _MAX_MINUTE) sorts after seq
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,9 @@ class OriginLimits:
         # (origin, with alert precedence) -> (created, seq) of the held records that
         # created entries, ascending
         self._times: dict[tuple[int, bool], list[tuple[int, int]]] = {}
+        # The same records as (seq, created), ascending: ``settle`` looks at the few
+        # after a seq without walking them all (loading a store is one settle a record).
+        self._seqs: dict[tuple[int, bool], list[tuple[int, int]]] = {}
         self._created: Counter[int] = Counter()  # origin -> held entries it created
         self._per_entry: Counter[EntryId] = Counter()  # entry -> held records of it
         self._control: Counter[int] = Counter()  # origin -> held control records
@@ -101,8 +105,7 @@ class OriginLimits:
         self._per_entry[rec.entry_id] += 1
         if _creates(rec):
             self._created[body.origin] += 1
-            insort(self._times.setdefault((body.origin, precedence), []),
-                   (body.created, body.seq))
+            self._add((body.origin, precedence), body.created, body.seq)
 
     def released(self, rec: SignedRecord) -> None:
         """``rec`` is no longer held (pruned, or replaced by the other record of its seq)."""
@@ -117,14 +120,22 @@ class OriginLimits:
         if not _creates(rec):
             return
         _decrement(self._created, origin)
-        key = (origin, body.kind == Kind.ALERT and not demoted)
-        times = self._times.get(key)
-        if times is not None:
-            i = bisect_left(times, (body.created, body.seq))
-            if i < len(times) and times[i] == (body.created, body.seq):
-                del times[i]
-            if not times:
-                del self._times[key]
+        self._remove((origin, body.kind == Kind.ALERT and not demoted), body.created, body.seq)
+
+    def _add(self, key: tuple[int, bool], created: int, seq: int) -> None:
+        insort(self._times.setdefault(key, []), (created, seq))
+        insort(self._seqs.setdefault(key, []), (seq, created))
+
+    def _remove(self, key: tuple[int, bool], created: int, seq: int) -> None:
+        for table, item in ((self._times, (created, seq)), (self._seqs, (seq, created))):
+            rows = table.get(key)
+            if rows is None:
+                continue
+            i = bisect_left(rows, item)
+            if i < len(rows) and rows[i] == item:
+                del rows[i]
+            if not rows:
+                del table[key]
 
     def settle(self, rec: SignedRecord) -> list[int]:
         """``rec`` was just held: held records of its origin with higher seqs that it
@@ -144,21 +155,19 @@ class OriginLimits:
                 (cfg.alert_rate_per_hour, cfg.alert_burst) if precedence
                 else (cfg.rate_per_hour, cfg.burst)
             )
-            times = self._times.get((origin, precedence))
-            if not times:
+            seqs = self._seqs.get((origin, precedence))
+            if not seqs:
                 continue
-            later = sorted((s, c) for c, s in times if s > seq)[: 2 * burst]
-            for s, c in later:
+            first = bisect_right(seqs, (seq, _MAX_MINUTE))
+            for s, c in seqs[first : first + 2 * burst]:  # a copy: the loop changes seqs
                 if self._tokens(origin, precedence, c, s, rate, burst) >= 1.0:
                     continue
-                times.remove((c, s))
+                self._remove((origin, precedence), c, s)
                 if precedence:  # demoted, and judged again as an ordinary one below
                     self._demoted.add(RecordId(origin, s))
-                    insort(self._times.setdefault((origin, False), []), (c, s))
+                    self._add((origin, False), c, s)
                 else:
                     out.append(s)
-            if not times:
-                self._times.pop((origin, precedence), None)
         return out
 
     # ----------------------------------------------------------------- the verdict
