@@ -21,7 +21,7 @@ PNG_MISSING = (
 def svg_to_png(svg: str, path: Path) -> None:
     """Render the chart with cairosvg, an optional extra that needs the cairo library."""
     try:
-        import cairosvg  # type: ignore[import-untyped, unused-ignore]
+        import cairosvg  # type: ignore[import-untyped, import-not-found, unused-ignore]
     except (ImportError, OSError) as exc:  # OSError: the package is there, libcairo is not
         raise InputError(PNG_MISSING) from exc
     cairosvg.svg2png(bytestring=svg.encode("utf-8"), write_to=str(path), output_width=1400)
