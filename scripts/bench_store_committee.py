@@ -42,6 +42,10 @@ def committee_commands(now: int, board: tuple[str, str, str], active: str
          CHANGES.format(start=now - 30 * DAY), "near", []),
         ("map", ["map"], OPEN.format(now=now), UNMET.format(now=now, start=now - 7 * DAY),
          "near", []),
+        # Matching: the open offers it weighs (the 2,000 newest), with their folded words.
+        ("match", ["match"], None,
+         f"SELECT origin, seq, search_text FROM entries WHERE +status = 0 AND +expires > {now} "
+         "AND +kind = 0 ORDER BY created DESC LIMIT 2000", "near", []),
         # The print: a page of 40 of each of the four kinds.
         ("print", ["print"], board[0],
          f"SELECT * FROM entries WHERE {active} ORDER BY created DESC LIMIT 160", "near", []),
@@ -53,4 +57,5 @@ COMMITTEE_ROWS: list[tuple[str, str, str, Any]] = [
     ("report_month", "`meshaid report --month`", "≤ 0.5 s", lambda v: v <= 0.5),
     ("map", "`meshaid map`", "≤ 0.5 s", lambda v: v <= 0.5),
     ("print", "`meshaid print` (HTML, 40 entries of each kind)", "≤ 0.5 s", lambda v: v <= 0.5),
+    ("match", "`meshaid match` (20 suggestions)", "≤ 0.5 s", lambda v: v <= 0.5),
 ]
