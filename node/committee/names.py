@@ -2,45 +2,27 @@
 added with, so that papers say "north porch" rather than ``3f2a9c01``.
 
 Read on the store's plain connection without loading SQLAlchemy: the roster is folded
-from the control records the store holds (found as meshaid.node.membership.neighbourhood
-finds them), and only when this node has joined a neighbourhood.
+from the control records the store holds (meshaid.node.membership.held), and only when
+this node has joined a neighbourhood.
 """
 
 from __future__ import annotations
 
 import sqlite3
 
+from meshaid.node.membership.held import held_control
 from meshaid.node.membership.local import load_membership
 from meshaid.node.services import Node
-
-# The tag bytes a control record's field 19 starts with (as in the neighbourhood module):
-# SQLite finds the candidates, and each is decoded to be sure.
-_CONTROL_TAG = bytes([19 << 3 | 2, 1])
 
 
 def _roster_names(node: Node, conn: sqlite3.Connection) -> dict[int, str]:
     membership = load_membership(node.home.root)
     if membership is None:
         return {}
-    from meshaid.protocol import control
-    from meshaid.protocol.errors import DecodeError
-    from meshaid.protocol.record import decode
     from meshaid.sync.roster import RosterBook
 
     book = RosterBook(membership.neighbourhood)
-    # A control record makes no entry; the tag bytes also turn up by chance in signatures,
-    # so asking for records without an entry spares decoding those.
-    for (raw,) in conn.execute(
-        "SELECT raw FROM records AS r WHERE instr(raw, ?) > 0 AND NOT EXISTS"
-        " (SELECT 1 FROM entries AS e WHERE e.origin = r.origin AND e.seq = r.seq)",
-        (_CONTROL_TAG,),
-    ):
-        try:
-            rec = decode(raw)
-            if rec.body.control:
-                book.add(control.read(rec))
-        except DecodeError:
-            continue
+    book.add_all(held_control(conn))
     return {origin: member.name for origin, member in book.roster.nodes.items()}
 
 

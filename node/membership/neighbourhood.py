@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from meshaid.node.keys import load_key
+from meshaid.node.membership.held import held_control
 from meshaid.node.membership.keyring import EpochKeyHeld, Keyring
 from meshaid.node.membership.local import Membership, load_membership
 from meshaid.node.membership.settings import apply_settings, save_settings, settings_of
@@ -21,14 +22,11 @@ from meshaid.protocol import control, frames, seal
 from meshaid.protocol.airtime import MAX_APP_PAYLOAD
 from meshaid.protocol.control import ControlRecord
 from meshaid.protocol.errors import DecodeError
-from meshaid.protocol.record import Category, Kind, RecordBody, SignedRecord, decode, origin_id
+from meshaid.protocol.record import Category, Kind, RecordBody, SignedRecord, origin_id
 from meshaid.sync.roster import Roster, RosterBook
 
 # A node behind an epoch is sent the new epoch's records at most this often (seconds).
 CATCH_UP_EVERY = 120.0
-# Control records end with field 19 (the control message): its tag bytes. SQLite finds the
-# candidates; each is decoded to be sure (a text could hold the same two bytes).
-_CONTROL_TAG = bytes([19 << 3 | 2, 1])
 
 
 class Neighbourhood:
@@ -168,17 +166,7 @@ class Neighbourhood:
 
     def _held_control(self) -> list[ControlRecord]:
         with self.node.store.reading() as conn:
-            raws = [bytes(raw) for (raw,) in conn.execute(
-                "SELECT raw FROM records WHERE instr(raw, ?) > 0", (_CONTROL_TAG,))]
-        out = []
-        for raw in raws:
-            try:
-                rec = decode(raw)
-                if rec.body.control:
-                    out.append(control.read(rec))
-            except DecodeError:
-                continue
-        return out
+            return held_control(conn)
 
     def _load_keys(self) -> None:
         m = self.membership
