@@ -217,10 +217,11 @@ def main() -> None:
         air, psk = LocalAir(), os.urandom(16)
         device = FakeDevice(0x4D41_0101, air=air, channels=((CHANNEL, psk),))
         port = TcpPort(device)
-        log = open(Path(os.environ.get("BENCH_LOG", Path(tmp) / "daemon.log")), "ab")  # noqa: SIM115
-        proc = subprocess.Popen(
-            [sys.executable, "-c", RUN, "run", "--host", f"127.0.0.1:{port.port}"],
-            env={**os.environ, "MESHAID_HOME": str(a_home)}, stdout=log, stderr=log)
+        # The daemon keeps its own copy of the log's descriptor: ours closes at once.
+        with open(Path(os.environ.get("BENCH_LOG", Path(tmp) / "daemon.log")), "ab") as log:
+            proc = subprocess.Popen(
+                [sys.executable, "-c", RUN, "run", "--host", f"127.0.0.1:{port.port}"],
+                env={**os.environ, "MESHAID_HOME": str(a_home)}, stdout=log, stderr=log)
         try:
             end = time.monotonic() + 60
             while status(a_home) is None:
@@ -239,7 +240,6 @@ def main() -> None:
             proc.terminate()
             proc.wait(timeout=30)
             port.close()
-            log.close()
     print(f"`{' '.join(['.venv/bin/python', 'scripts/bench_abuse.py', *sys.argv[1:]])}`: "
           f"{args.rate:g} frames/s, {args.seconds:g} s a phase; daemon "
           f"{'still up' if alive else 'DIED'}")
