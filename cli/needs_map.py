@@ -62,7 +62,7 @@ def needs_map(obj: CliContext, month: bool, out: Path | None, as_json: bool,
         raise click.UsageError(f"--out {out}: give a file ending in .svg or .png")
     with obj.open_node() as node:
         made = build_map(node, "month" if month else "week")
-        when = output.short_time(node._local(made.period.end - 1))
+        when = output.short_time(node.local_time(made.period.end - 1))
     if as_json:
         click.echo(output.to_json(made.to_json()))
     else:

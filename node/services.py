@@ -316,13 +316,14 @@ class Node:
 
             if kind != Kind.TRADE:
                 raise InputError("--when is only for trades")
-            at = parse_datetime(req.when, tz, "--when", now=self._local(self.store.now_minute()))
+            at = parse_datetime(req.when, tz, "--when",
+                                now=self.local_time(self.store.now_minute()))
             when = timebase.to_minutes(at.timestamp())
         expires: int | None = None
         if req.expires is not None:
             from meshaid.node.timeparse import parse_deadline
 
-            start = self._local(self.store.now_minute())
+            start = self.local_time(self.store.now_minute())
             deadline = parse_deadline(req.expires, start, tz, "--expires")
             expires = timebase.to_minutes(deadline.timestamp())
 
@@ -375,25 +376,26 @@ class Node:
             raise InputError(f"a page holds at least one entry, not {limit}")
         if page < 1:
             raise InputError(f"pages are numbered from 1, not {page}")
-        flt = self._filter(query)
+        flt = self.entry_filter(query)
         offset = 0 if limit is None else (page - 1) * limit
         with self.store.reading():
             now = self.store.now_minute()
             total = None if limit is None else self.store.count(flt, now)
             rows = self.store.entries(flt, now, limit, offset, matching=total)
-            views = self._views(rows, now)
+            views = self.views(rows, now)
         return BoardPage(views, len(rows) if total is None else total, offset, limit)
 
     def iter_board(self, query: BoardQuery) -> Iterator[EntryView]:
         """Every entry matching ``query``, newest first, read a few hundred at a time, so
         that listing a whole large board does not hold all of it in memory."""
-        flt = self._filter(query)
+        flt = self.entry_filter(query)
         with self.store.reading() as conn:
             now = self.store.now_minute()
             for rows in reading.iter_entries(conn, flt, now):
-                yield from self._views(rows, now)
+                yield from self.views(rows, now)
 
-    def _filter(self, query: BoardQuery) -> EntryFilter:
+    def entry_filter(self, query: BoardQuery) -> EntryFilter:
+        """``query`` as the store filters entries: names, dates and searches read."""
         if query.status not in STATUS_FILTERS:
             raise InputError(f"unknown status {query.status!r}; valid: {', '.join(STATUS_FILTERS)}")
         search = (query.search or "").strip()
@@ -419,7 +421,8 @@ class Node:
             since=since,
         )
 
-    def _views(self, rows: Sequence[Entry], now: int) -> list[EntryView]:
+    def views(self, rows: Sequence[Entry], now: int) -> list[EntryView]:
+        """Store rows as the board shows them (codes, local times, names)."""
         shown = self.store.shown_codes({row.code for row in rows})
         return [self._view(row, shown, now) for row in rows]
 
@@ -484,9 +487,10 @@ class Node:
             row = self.store.entry(eid)
             if row is None:  # only if an equivocation of our own origin removed it
                 raise UnknownCodeError(f"entry {eid.origin:08x}/{eid.seq} is not on the board")
-            return self._views([row], self.store.now_minute())[0]
+            return self.views([row], self.store.now_minute())[0]
 
-    def _local(self, minute: int) -> datetime:
+    def local_time(self, minute: int) -> datetime:
+        """An on-air minute in the node's time zone."""
         # Clamped: a record stored before times were range-checked (or a damaged row) may
         # hold a minute past what datetime can show, and a listing must still work.
         shown = min(max(minute, 0), MAX_SHOWN_MINUTE)
@@ -507,9 +511,9 @@ class Node:
             text=printable(row.text),
             urgency=Urgency(row.urgency).name.lower(),
             status=status,
-            created=self._local(row.created),
-            expires=self._local(row.expires),
-            when=self._local(row.when) if row.when else None,
+            created=self.local_time(row.created),
+            expires=self.local_time(row.expires),
+            when=self.local_time(row.when) if row.when else None,
             version=row.version,
             origin=f"{row.origin:08x}",
             mine=row.origin == self.store.origin,

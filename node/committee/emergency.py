@@ -24,7 +24,6 @@ from meshaid.node.committee.changes import MATCH_STATES, matches_naming
 from meshaid.node.committee.matching import Labels, Matcher, Post, read_pool
 from meshaid.node.services import Node
 from meshaid.node.store.reading import OPEN_STATUSES
-from meshaid.protocol import timebase
 from meshaid.protocol.record import Category, EntryId, Kind, Status, Urgency, decode_stored
 
 # The kinds of help the view lists first, in this order.
@@ -127,9 +126,9 @@ def situation(node: Node, community: str | None = None) -> Situation:
                 code=shown.get(code, code[:4]), kind=Kind(kind).name.lower(),
                 category=Category(category).name.lower(),
                 community=config.community_label(comm), text=text,
-                created=_local(node, created), held_by=tuple(held), pledges=tuple(pledges)))
+                created=node.local_time(created), held_by=tuple(held), pledges=tuple(pledges)))
         plan, available = _plan(node, conn, now, number, items, shown)
-    return Situation(_local(node, now), tuple(items), plan, available)
+    return Situation(node.local_time(now), tuple(items), plan, available)
 
 
 def _focus(conn: sqlite3.Connection, now: int, community: int | None) -> list[tuple[Any, ...]]:
@@ -237,10 +236,6 @@ def _node_names(node: Node) -> dict[int, str]:
         pass
     names[node.store.origin] = f"{node.config.name} (this node)"
     return names
-
-
-def _local(node: Node, minute: int) -> datetime:
-    return datetime.fromtimestamp(timebase.from_minutes(minute), node.config.tz)
 
 
 def _clip(text: str, width: int = 60) -> str:

@@ -23,20 +23,20 @@ def ranked_page(node: Node, query: BoardQuery, limit: int | None = 50,
         raise InputError(f"a page holds at least one entry, not {limit}")
     if page < 1:
         raise InputError(f"pages are numbered from 1, not {page}")
-    flt = node._filter(query)  # the services' reading of names, dates and searches
+    flt = node.entry_filter(query)
     offset = 0 if limit is None else (page - 1) * limit
     with node.store.reading() as conn:
         now = node.store.now_minute()
         total = None if limit is None else reading.count(conn, flt, now)
         rows = reading.ranked_entries(conn, flt, now, limit, offset, matching=total)
-        views = node._views(rows, now)
+        views = node.views(rows, now)
     return BoardPage(views, len(rows) if total is None else total, offset, limit)
 
 
 def iter_ranked(node: Node, query: BoardQuery) -> Iterator[EntryView]:
     """Every entry matching ``query`` in the same order, read a few hundred at a time."""
-    flt = node._filter(query)
+    flt = node.entry_filter(query)
     with node.store.reading() as conn:
         now = node.store.now_minute()
         for rows in reading.iter_ranked(conn, flt, now):
-            yield from node._views(rows, now)
+            yield from node.views(rows, now)

@@ -65,7 +65,7 @@ def read_board(node: Node, limit: int = PER_KIND) -> PrintedBoard:
     for kind in KIND_ORDER:
         page = ranked_page(node, BoardQuery(kinds=(kind,)), limit=limit)
         kinds.append(PrintedKind(kind, page.entries, page.total))
-    return PrintedBoard(node._local(node.store.now_minute()), node.config.name, kinds)
+    return PrintedBoard(node.local_time(node.store.now_minute()), node.config.name, kinds)
 
 
 def _stamp(value: datetime) -> str:
