@@ -19,6 +19,8 @@ from meshaid.node.errors import InputError
 from meshaid.node.membership import commands
 from meshaid.node.membership.neighbourhood import Neighbourhood
 from meshaid.node.services import Node
+from meshaid.protocol.record import Kind
+from meshaid.sync.lifetime import MINUTES_PER_DAY
 from meshaid.sync.roster import Roster
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
@@ -62,6 +64,11 @@ def roster_json(roster: Roster, nb: Neighbourhood | None = None) -> dict[str, An
             {"radio": f"!{r.radio:08x}", "name": r.name, "pinned": bool(r.key)}
             for r in sorted(roster.radios.values(), key=lambda r: r.radio)
         ],
+        "communities": {str(n): c for n, c in sorted(roster.communities.items())},
+        "zones": {str(n): z for n, z in sorted(roster.zones.items())},
+        # Days each kind lives when its poster gives no expiry, where the roster sets it.
+        "lifetimes": {Kind(k).name.lower(): round(m / MINUTES_PER_DAY, 3)
+                      for k, m in sorted(roster.lifetimes.items())},
         "pending": [] if nb is None else [
             {"id": rec.digest.hex()[:8], "version": rec.what.version,  # type: ignore[union-attr]
              "signed_by": sorted(nb.name_of(o) or f"{o:08x}" for o in signers)}
@@ -86,6 +93,13 @@ def _roster_text(data: dict[str, Any]) -> str:
         lines.append(output.table(["radio", "name", "key"], [
             [r["radio"], r["name"], "pinned" if r["pinned"] else "not pinned"]
             for r in data["radios"]]))
+    for what in ("communities", "zones"):
+        if data[what]:
+            lines.append(f"{what}: " + ", ".join(f"{n} {name}"
+                                                 for n, name in data[what].items()))
+    if data["lifetimes"]:
+        lines.append("entries live, unless their poster says: " + ", ".join(
+            f"{kind} {days:g} days" for kind, days in data["lifetimes"].items()))
     for p in data["pending"]:
         lines.append(f"waiting: change {p['id']} (version {p['version']}), signed by "
                      f"{', '.join(p['signed_by'])}; approve with `meshaid roster approve "
@@ -339,4 +353,34 @@ def roster_approve(obj: CliContext, change_id: str, as_json: bool) -> None:
     _change(obj, as_json, lambda n: commands.approve(n, change_id))
 
 
+@roster.command("set-lifetime")
+@click.argument("kind", type=click.Choice(["offer", "need", "trade", "alert"],
+                                          case_sensitive=False))
+@click.argument("days", type=float)
+@json_option
+@click.pass_obj
+@reports_errors
+def roster_set_lifetime(obj: CliContext, kind: str, days: float, as_json: bool) -> None:
+    """How many DAYS entries of KIND live on every node when their poster gives no expiry
+    (0: back to the default: alerts 2, needs 14, offers and undated trades 30)."""
+    _change(obj, as_json, lambda n: commands.set_lifetime(n, kind, days))
 
+
+@roster.command("add-community")
+@click.argument("name")
+@json_option
+@click.pass_obj
+@reports_errors
+def roster_add_community(obj: CliContext, name: str, as_json: bool) -> None:
+    """Number a new community for the whole neighbourhood."""
+    _change(obj, as_json, lambda n: commands.add_place(n, "community", name))
+
+
+@roster.command("add-zone")
+@click.argument("name")
+@json_option
+@click.pass_obj
+@reports_errors
+def roster_add_zone(obj: CliContext, name: str, as_json: bool) -> None:
+    """Number a new zone for the whole neighbourhood."""
+    _change(obj, as_json, lambda n: commands.add_place(n, "zone", name))

@@ -51,6 +51,10 @@ class NodeConfig:
     language: str = "en"  # how the node first answers a radio it has not heard from
     communities: dict[int, str] = field(default_factory=dict)
     zones: dict[int, str] = field(default_factory=dict)
+    # Minutes an entry of each kind (by number) lives when its poster gives no expiry: set
+    # for the whole neighbourhood by the roster (meshaid.node.membership.settings), never
+    # in meshaid.toml; kinds not listed keep meshaid.sync.lifetime's defaults.
+    lifetimes: dict[int, int] = field(default_factory=dict)
 
     @property
     def tz(self) -> ZoneInfo:

@@ -332,7 +332,9 @@ class Node:
                 raise InputError(f"--when {req.when} is in the past")
             if when and when - now > MAX_LIFETIME:
                 raise InputError(f"--when {req.when} is more than {_MAX_DAYS} days away")
-            lifetime = 0
+            # The neighbourhood's lifetime for the kind, written into the record so that
+            # every node counts the same expiry (meshaid.node.membership.settings).
+            lifetime = 0 if when else self.config.lifetimes.get(int(kind), 0)
             if expires is not None:
                 lifetime = expires - now
                 if lifetime <= 0:

@@ -30,7 +30,8 @@ from meshaid.protocol.control import (
     neighbourhood_id,
 )
 from meshaid.protocol.errors import DecodeError
-from meshaid.protocol.record import origin_id
+from meshaid.protocol.record import Kind, origin_id
+from meshaid.sync.lifetime import DEFAULT_LIFETIME, MAX_LIFETIME, MINUTES_PER_DAY
 from meshaid.sync.roster import MemberNode, Roster
 
 INVITE_VERSION = 1
@@ -220,6 +221,45 @@ def radio(node: Node, number: int, add: bool, key_text: str | None = None,
     if number not in nb.roster.radios:
         raise MembershipError(f"radio !{number:08x} is not on the roster")
     return propose(nb, RosterOp(OpKind.REMOVE_RADIO, radio=number))
+
+
+def set_lifetime(node: Node, kind: str, days: float) -> Roster:
+    """Set how long entries of ``kind`` live when their poster gives no expiry, for the
+    whole neighbourhood; 0 days goes back to the built-in default."""
+    nb = _committee(node)
+    try:
+        chosen = Kind[kind.strip().upper()]
+    except KeyError:
+        raise InputError(f"unknown kind {kind!r}; kinds: "
+                         f"{', '.join(k.name.lower() for k in Kind)}") from None
+    if not days == days or days < 0:  # NaN or negative
+        raise InputError("give the lifetime in days, e.g. 14 or 0.5 (0: the default)")
+    minutes = round(days * MINUTES_PER_DAY)
+    if days and not 0 < minutes <= MAX_LIFETIME:
+        raise InputError(f"a lifetime is between a minute and "
+                         f"{MAX_LIFETIME // MINUTES_PER_DAY} days")
+    held = nb.roster.lifetimes.get(int(chosen), 0)
+    if minutes == held or (not held and minutes == DEFAULT_LIFETIME[chosen]):
+        raise MembershipError(f"{chosen.name.lower()} entries live that long already")
+    return propose(nb, RosterOp(OpKind.SET_LIFETIME, seq=int(chosen), radio=minutes))
+
+
+def add_place(node: Node, what: str, name: str) -> Roster:
+    """Give a new community or zone (``what``) its number for the whole neighbourhood."""
+    nb = _committee(node)
+    name = _name(name)
+    community = what == "community"
+    shared = nb.roster.communities if community else nb.roster.zones
+    local = node.config.communities if community else node.config.zones
+    if any(n.casefold() == name.casefold() for n in shared.values()):
+        raise MembershipError(f"{what} {name!r} is on the roster already")
+    # The number this node's meshaid.toml gives the name, if the roster has not used it
+    # (its own posts keep their meaning), else one that no node uses yet.
+    mine = [n for n, given in local.items() if given.casefold() == name.casefold()]
+    number = mine[0] if mine and mine[0] not in shared else max((*shared, *local),
+                                                                 default=0) + 1
+    op = OpKind.ADD_COMMUNITY if community else OpKind.ADD_ZONE
+    return propose(nb, RosterOp(op, seq=number, name=name))
 
 
 def approve(node: Node, change_id: str) -> Roster:

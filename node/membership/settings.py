@@ -1,4 +1,5 @@
-"""The neighbourhood's shared settings: its communities and zones, as the roster gives them.
+"""The neighbourhood's shared settings, as the roster gives them: its communities and zones,
+and how long each kind of entry lives when its poster does not say.
 
 Communities and zones go on air as numbers, so every node must read a number the same
 way. The founder's communities and zones go into the genesis roster (``meshaid init
@@ -11,6 +12,10 @@ version (meshaid.node.membership.neighbourhood), it writes the settings beside t
 membership file, and ``open_node`` reads that small file. What the roster numbers wins
 over meshaid.toml; the file's own numbers the roster does not use stay (a zone only this
 node's operator named), and a clash is reported, not hidden.
+
+Lifetimes are applied where an entry is posted (meshaid.node.services): the poster's node
+writes the neighbourhood's lifetime into the record, so every node counts the same expiry
+from signed bytes alone, whether or not it has the roster version that set it.
 """
 
 from __future__ import annotations
@@ -36,10 +41,12 @@ class SharedSettings:
     version: int  # the roster version they come from
     communities: dict[int, str] = field(default_factory=dict)
     zones: dict[int, str] = field(default_factory=dict)
+    lifetimes: dict[int, int] = field(default_factory=dict)  # kind -> minutes
 
 
 def settings_of(roster: Roster) -> SharedSettings:
-    return SharedSettings(roster.version, dict(roster.communities), dict(roster.zones))
+    return SharedSettings(roster.version, dict(roster.communities), dict(roster.zones),
+                          dict(roster.lifetimes))
 
 
 def save_settings(root: Path, settings: SharedSettings) -> bool:
@@ -48,7 +55,8 @@ def save_settings(root: Path, settings: SharedSettings) -> bool:
         return False
     data = {"version": settings.version,
             "communities": {str(n): c for n, c in sorted(settings.communities.items())},
-            "zones": {str(n): z for n, z in sorted(settings.zones.items())}}
+            "zones": {str(n): z for n, z in sorted(settings.zones.items())},
+            "lifetimes": {str(k): m for k, m in sorted(settings.lifetimes.items())}}
     path = root / SETTINGS_FILE
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
@@ -65,6 +73,15 @@ def _numbered(value: Any) -> dict[int, str]:
     return out
 
 
+def _minutes(value: Any) -> dict[int, int]:
+    if not isinstance(value, dict):
+        raise ValueError("lifetimes: not a table")
+    out = {int(k): v for k, v in value.items()}
+    if not all(isinstance(v, int) and v > 0 for v in out.values()):
+        raise ValueError("lifetimes: not minutes")
+    return out
+
+
 def load_settings(root: Path) -> SharedSettings | None:
     """The settings last written, or None (none yet, or a file that cannot be read: it is
     written again from the roster the next time the node works one out)."""
@@ -72,7 +89,7 @@ def load_settings(root: Path) -> SharedSettings | None:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         return SharedSettings(int(data["version"]), _numbered(data["communities"]),
-                              _numbered(data["zones"]))
+                              _numbered(data["zones"]), _minutes(data.get("lifetimes", {})))
     except FileNotFoundError:
         return None
     except (OSError, ValueError, KeyError, TypeError) as exc:
@@ -100,9 +117,10 @@ def _merge(what: str, local: dict[int, str], shared: dict[int, str]) -> dict[int
 
 
 def apply_settings(config: NodeConfig, settings: SharedSettings | None) -> NodeConfig:
-    """``config`` with the roster's communities and zones in force."""
-    if settings is None or not (settings.communities or settings.zones):
+    """``config`` with the roster's communities, zones and lifetimes in force."""
+    if settings is None or not (settings.communities or settings.zones or settings.lifetimes):
         return config
     return replace(config,
                    communities=_merge("community", config.communities, settings.communities),
-                   zones=_merge("zone", config.zones, settings.zones))
+                   zones=_merge("zone", config.zones, settings.zones),
+                   lifetimes=dict(settings.lifetimes))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -81,3 +82,24 @@ def test_key_as_a_qr_code(tmp_path: Path) -> None:
     lines = run(a, "key", "--qr").splitlines()
     assert lines[0].startswith("mk1-")
     assert len(lines) > 10 and {"█", "▀", "▄"} & set("".join(lines[1:]))
+
+
+def test_the_committee_sets_lifetimes_and_numbers_places_for_everyone(tmp_path: Path) -> None:
+    a, b = homes(tmp_path)
+    assert run(a, "roster", "set-lifetime", "need", "3") == "roster version 2 is in force\n"
+    run(a, "roster", "add-zone", "Elm & 5th")
+    run(a, "roster", "add-community", "Riverside")
+    data = json.loads(run(a, "roster", "show", "--json"))
+    assert data["lifetimes"] == {"need": 3}
+    assert data["zones"] == {"1": "Elm & 5th"} and data["communities"] == {"1": "Riverside"}
+    shown = run(a, "roster", "show")
+    assert "need 3 days" in shown and "zones: 1 Elm & 5th" in shown
+    posted = run(a, "post", "need", "water for two adults")
+    assert "expires" in posted
+    entry = json.loads(run(a, "board", "--json"))[0]
+    lived = datetime.fromisoformat(entry["expires"]) - datetime.fromisoformat(entry["created"])
+    assert lived == timedelta(days=3)
+    # One-line errors; a node off the committee cannot change the roster.
+    assert run(a, "roster", "set-lifetime", "need", "3", code=1).startswith("Error: need")
+    assert "90 days" in run(a, "roster", "set-lifetime", "offer", "120", code=1)
+    assert run(b, "roster", "set-lifetime", "need", "5", code=1).count("\n") == 1

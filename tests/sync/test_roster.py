@@ -18,6 +18,7 @@ from meshaid.protocol.control import (
 )
 from meshaid.protocol.errors import DecodeError
 from meshaid.protocol.record import Category, Kind, SignedRecord
+from meshaid.sync.lifetime import MAX_LIFETIME
 from meshaid.sync.roster import RosterBook
 from recordgen import Signer
 
@@ -191,3 +192,13 @@ def test_a_change_digest_names_one_record() -> None:
     h = Hood()
     assert change_digest(h.genesis.record) == h.genesis.digest
     assert len(h.id) == 8
+
+
+def test_lifetimes_set_by_the_roster_are_capped_and_unknown_kinds_ignored() -> None:
+    h = Hood()
+    h.applied(h.change(h.a, RosterOp(OpKind.SET_LIFETIME, seq=int(Kind.NEED), radio=3 * 1440),
+                       RosterOp(OpKind.SET_LIFETIME, seq=int(Kind.OFFER), radio=0xFFFF_FFFF),
+                       RosterOp(OpKind.SET_LIFETIME, seq=9, radio=60)))
+    assert h.book().roster.lifetimes == {int(Kind.NEED): 3 * 1440, int(Kind.OFFER): MAX_LIFETIME}
+    h.change(h.a, RosterOp(OpKind.SET_LIFETIME, seq=int(Kind.NEED), radio=0))
+    assert h.book().roster.lifetimes == {int(Kind.OFFER): MAX_LIFETIME}
