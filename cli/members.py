@@ -366,21 +366,15 @@ def roster_set_lifetime(obj: CliContext, kind: str, days: float, as_json: bool) 
     _change(obj, as_json, lambda n: commands.set_lifetime(n, kind, days))
 
 
-@roster.command("add-community")
-@click.argument("name")
-@json_option
-@click.pass_obj
-@reports_errors
-def roster_add_community(obj: CliContext, name: str, as_json: bool) -> None:
-    """Number a new community for the whole neighbourhood."""
-    _change(obj, as_json, lambda n: commands.add_place(n, "community", name))
+def _add_place(what: str) -> None:
+    @roster.command(f"add-{what}", help=f"Number a new {what} for the whole neighbourhood.")
+    @click.argument("name")
+    @json_option
+    @click.pass_obj
+    @reports_errors
+    def add(obj: CliContext, name: str, as_json: bool) -> None:
+        _change(obj, as_json, lambda n: commands.add_place(n, what, name))
 
 
-@roster.command("add-zone")
-@click.argument("name")
-@json_option
-@click.pass_obj
-@reports_errors
-def roster_add_zone(obj: CliContext, name: str, as_json: bool) -> None:
-    """Number a new zone for the whole neighbourhood."""
-    _change(obj, as_json, lambda n: commands.add_place(n, "zone", name))
+_add_place("community")
+_add_place("zone")
