@@ -9,6 +9,7 @@ clock: the test owns time.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from meshaid.hardware.radio import (
@@ -24,6 +25,7 @@ from meshaid.hardware.radio import (
     ReceiveCallback,
     Received,
     StatusCallback,
+    checked_pins,
 )
 from meshaid.protocol.airtime import MAX_APP_PAYLOAD
 
@@ -73,6 +75,7 @@ class MemoryRadio:
         self._on_receive: ReceiveCallback | None = None
         self._on_text: ReceiveCallback | None = None
         self._on_status: StatusCallback | None = None
+        self.pinned: dict[int, bytes] = {}  # what pin_keys was last given
 
     # -- the Radio interface --------------------------------------------------------------
 
@@ -137,6 +140,9 @@ class MemoryRadio:
             raise RadioAddressError("texts go to one node, not to everyone")
         self._check(dest)
         self.texts.append(SentText(text, dest))
+
+    def pin_keys(self, keys: Mapping[int, bytes]) -> None:
+        self.pinned = checked_pins(keys)
 
     def on_receive(self, callback: ReceiveCallback) -> None:
         self._on_receive = callback

@@ -14,7 +14,7 @@ what to say.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
@@ -40,6 +40,23 @@ class PayloadTooLargeError(RadioError, ValueError):
 
 class RadioQueueFullError(RadioError):
     """The radio's send queue has no room; try again when it has drained."""
+
+
+PKI_KEY_BYTES = 32  # a Meshtastic node's Curve25519 public key
+
+
+def checked_pins(keys: Mapping[int, bytes]) -> dict[int, bytes]:
+    """``keys`` for ``Radio.pin_keys`` as a new dict; RadioAddressError for a node number
+    no radio has or a key that is not 32 bytes."""
+    out: dict[int, bytes] = {}
+    for node, key in keys.items():
+        if not 0 < node < BROADCAST_NUM:
+            raise RadioAddressError(f"{node:#x} is not a radio's node number")
+        if len(key) != PKI_KEY_BYTES:
+            raise RadioAddressError(f"the key pinned for !{node:08x} is {len(key)} bytes, "
+                                    f"not {PKI_KEY_BYTES}")
+        out[node] = bytes(key)
+    return out
 
 
 @dataclass(frozen=True)
@@ -168,6 +185,17 @@ class Radio(Protocol):
 
     def send_text(self, text: str, dest: int) -> None:
         """Queue a direct text message to one radio (a resident's phone). Errors as ``send``."""
+
+    def pin_keys(self, keys: Mapping[int, bytes]) -> None:
+        """Hold these radios' public keys (node number -> 32-byte Meshtastic key) as
+        verified, replacing what was pinned before.
+
+        A Meshtastic radio opens a PKI-encrypted direct message only from a node whose key
+        it holds, and seals its replies with it; a key it was given this way is not
+        replaced by one a NodeInfo heard on air claims. The Meshtastic radio gives them to
+        the device again after every reconnection (it may have been reset). Radios with
+        no node DB (the simulated mesh, the in-memory radio) only keep them.
+        """
 
     def on_receive(self, callback: ReceiveCallback) -> None:
         """Call ``callback`` with every gossip frame received (replaces any earlier one)."""

@@ -407,8 +407,9 @@ class FakeDevice:
             return
         if p.id:
             self._recent_ids.append(p.id)
-        else:
-            p.id = self._new_packet_id()
+        if self.pki.take_admin(p, self._node_num):
+            return  # nothing goes on air
+        p.id = p.id or self._new_packet_id()
         port = p.decoded.portnum
         now = self._clock()
         if (
@@ -507,9 +508,8 @@ class FakeDevice:
             data=data.SerializeToString(),
         )
 
-    def _local_packet(
-        self, to: int, portnum: int, payload: bytes, channel: int = 0,
-    ) -> mesh_pb2.MeshPacket:
+    def _local_packet(self, to: int, portnum: int, payload: bytes,
+                      channel: int = 0) -> mesh_pb2.MeshPacket:
         packet = mesh_pb2.MeshPacket(
             to=to, id=self._new_packet_id(), channel=channel,
             decoded=mesh_pb2.Data(portnum=portnum, payload=payload),

@@ -15,7 +15,9 @@ key and the key it sealed for travel beside the clear Data, and a receiver takes
 packet only when both agree with what it holds. Keys are 32 bytes derived from the node
 number unless given, so a test (or a neighbourhood set up in advance) knows a fake radio's
 public key before the radio exists. A test teaches a device a key with
-``device.pki.learn(node, key)``, as a NodeInfo heard on air would.
+``device.pki.learn(node, key)``, as a NodeInfo heard on air would; its client pins one with
+an AdminMessage ``add_contact`` addressed to the device itself, which replaces what the
+device held and is not replaced by what it hears (``NodeDB::addFromContact``).
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 
-from meshtastic.protobuf import portnums_pb2
+from google.protobuf.message import DecodeError
+from meshtastic.protobuf import admin_pb2, mesh_pb2, portnums_pb2
 
 from meshaid.hardware.fake_radio.air import AirFrame
 
@@ -51,12 +54,29 @@ class PkiKeys:
             raise ValueError(f"a public key is {KEY_BYTES} bytes, not {len(key)}")
         self.public_key = key
         self.known: dict[int, bytes] = {}
+        self.pinned: set[int] = set()  # keys the client gave as verified
 
     def learn(self, node_num: int, public_key: bytes) -> None:
         """Keep ``node_num``'s key; the firmware never replaces a key it holds."""
         if len(public_key) != KEY_BYTES:
             raise ValueError(f"a public key is {KEY_BYTES} bytes, not {len(public_key)}")
         self.known.setdefault(node_num, bytes(public_key))
+
+    def take_admin(self, packet: mesh_pb2.MeshPacket, own: int) -> bool:
+        """Whether ``packet`` from the client is an admin message to this device (then
+        taken here: an ``add_contact`` with a 32-byte key pins it; anything else is
+        ignored, as a fake has no settings to change)."""
+        if packet.to != own or packet.decoded.portnum != portnums_pb2.PortNum.ADMIN_APP:
+            return False
+        try:
+            admin = admin_pb2.AdminMessage.FromString(packet.decoded.payload)
+        except DecodeError:
+            return True
+        contact = admin.add_contact
+        if admin.HasField("add_contact") and len(contact.user.public_key) == KEY_BYTES:
+            self.known[contact.node_num] = bytes(contact.user.public_key)
+            self.pinned.add(contact.node_num)
+        return True
 
     def seal(self, dest: int, portnum: int, broadcast: bool) -> tuple[bytes, bytes]:
         """An AirFrame's ``pki``: (this node's key, the receiver's key) when the firmware

@@ -17,11 +17,12 @@ import logging
 import os
 import random
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from meshtastic.protobuf import mesh_pb2
 
+from meshaid.hardware.meshtastic_radio.contacts import contact_packet
 from meshaid.hardware.meshtastic_radio.firmware import GOSSIP_PORT, TEXT_PORT, RoutingError
 from meshaid.hardware.meshtastic_radio.hooks import SerialLink, TcpLink
 from meshaid.hardware.meshtastic_radio.info import enum_name, own_metrics, read_info
@@ -33,6 +34,7 @@ from meshaid.hardware.radio import (
     RadioMetrics,
     RadioStatus,
     StatusCallback,
+    checked_pins,
 )
 
 logger = logging.getLogger(__name__)
@@ -88,10 +90,23 @@ class LinkWorker:
         self._on_status: StatusCallback | None = None
         self._reconnects = 0
         self._ever_connected = False
+        self._pins: dict[int, bytes] = {}  # residents' radio keys, to pin on every link
+        self._unpinned: list[int] = []  # those not yet handed to the radio on this link
         self._worker = threading.Thread(target=self._run, name="meshaid-radio", daemon=True)
 
     def _start(self) -> None:
         self._worker.start()
+
+    def pin_keys(self, keys: Mapping[int, bytes]) -> None:
+        """See Radio.pin_keys: new or changed keys go to the radio now, all of them again
+        on each new link. A radio taken off the list keeps its contact on the device (its
+        texts are refused by the roster check all the same)."""
+        pins = checked_pins(keys)
+        with self._cond:
+            changed = {n for n, k in pins.items() if self._pins.get(n) != k}
+            self._unpinned = sorted(changed | (set(self._unpinned) & pins.keys()))
+            self._pins = pins
+            self._cond.notify_all()
 
     # -- the worker thread ----------------------------------------------------------------
 
@@ -124,6 +139,11 @@ class LinkWorker:
                     self._connect()
                 elif kind == "send":
                     self._transmit(iface, extra)
+                elif kind == "pin":
+                    # Local admin: nothing goes on air. A link dying meanwhile says so via
+                    # hooks, and the next link pins every key again.
+                    with contextlib.suppress(Exception):
+                        iface.meshaid_send(extra)
                 elif kind == "poll":
                     with contextlib.suppress(Exception):  # a dying link says so via hooks
                         iface.meshaid_heartbeat()
@@ -135,6 +155,11 @@ class LinkWorker:
     def _next_step(self, now: float) -> tuple[str, Any, Any]:
         """Under the lock: what the worker does next, given the queue and the radio."""
         iface = self._iface
+        if self._connected and iface is not None and self._unpinned and self._info:
+            node = self._unpinned.pop(0)
+            packet_id = self._ids.getrandbits(32) or 1
+            return ("pin", iface, contact_packet(self._info.node_num, node, self._pins[node],
+                                                 packet_id))
         if self._connected and iface is not None:
             item = self._queue.next_ready(now)
             if item is not None:
@@ -238,6 +263,7 @@ class LinkWorker:
             if iface is not self._iface or self._closing:
                 return
             self._info = info
+            self._unpinned = sorted(self._pins)  # the radio may have been reset meanwhile
             self._metrics = own_metrics(iface, info.node_num) or self._metrics
             if self._ever_connected:
                 self._reconnects += 1

@@ -31,7 +31,7 @@ from __future__ import annotations
 import heapq
 import random
 from collections import deque
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,6 +46,7 @@ from meshaid.hardware.radio import (
     ReceiveCallback,
     Received,
     StatusCallback,
+    checked_pins,
 )
 from meshaid.hardware.sim.topology import Link, Topology
 from meshaid.protocol import airtime
@@ -178,6 +179,7 @@ class SimRadio:
         self.status_callback: StatusCallback | None = None
         self.text_callback: ReceiveCallback | None = None
         self.texts_sent: list[tuple[int, str]] = []  # (dest, text): the mesh carries no texts
+        self.pinned: dict[int, bytes] = {}  # what pin_keys was last given
         self.attempt_version = 0
         self.attempt_at: float | None = None
         self.hour_log: deque[tuple[float, float]] = deque()
@@ -256,6 +258,10 @@ class SimRadio:
         if len(text.encode("utf-8")) > TEXT_MTU:
             raise PayloadTooLargeError(f"text over the {TEXT_MTU}-byte limit")
         self.texts_sent.append((dest, text))
+
+    def pin_keys(self, keys: Mapping[int, bytes]) -> None:
+        """Kept in ``pinned``: the simulated mesh carries no direct messages to open."""
+        self.pinned = checked_pins(keys)
 
     def on_receive(self, callback: ReceiveCallback) -> None:
         self.callback = callback

@@ -32,7 +32,7 @@ from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from meshaid.hardware.radio import Radio
+from meshaid.hardware.radio import Radio, RadioError
 from meshaid.node.committee.notices import Notice, store_notices
 from meshaid.node.config import load_config
 from meshaid.node.daemon.checks import Check, machine_checks, problems, radio_checks, refused
@@ -237,6 +237,7 @@ class Daemon:
         self._started = 0.0
         self._loop: asyncio.AbstractEventLoop | None = None
         self._warned: list[str] = []
+        self._pinned_version = -1  # the roster version whose radio keys the radio holds
         self.machine_checks: list[Check] = []  # made by run_node before the radio opened
 
     # -- the pump -------------------------------------------------------------------------
@@ -300,8 +301,25 @@ class Daemon:
         assert self.pump is not None
         self._log_warnings()
         self.pump.step(now)
+        self._pin_radio_keys()
         at = self.pump.next_wakeup(now)
         return MAX_SLEEP if at is None else min(max(at - now, MIN_SLEEP), MAX_SLEEP)
+
+    def _pin_radio_keys(self) -> None:
+        """Give the radio the keys the roster pins for residents' radios, at start and
+        whenever a roster version comes into force (from the air or the CLI), so their
+        PKI-encrypted texts open before a NodeInfo of theirs is heard, and a NodeInfo that
+        claims another key for them changes nothing (meshaid.hardware.meshtastic_radio.
+        contacts)."""
+        nb = self.neighbourhood
+        if nb is None or nb.roster.version == self._pinned_version:
+            return
+        self._pinned_version = nb.roster.version
+        keys = {r.radio: r.key for r in nb.roster.radios.values() if r.key}
+        try:
+            self.radio.pin_keys(keys)
+        except RadioError as exc:  # keys are checked when added to the roster: unexpected
+            logger.warning("residents' radio keys not given to the radio: %s", exc)
 
     async def run(self, stop: asyncio.Event) -> None:
         loop = self._loop = asyncio.get_running_loop()

@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
+from collections.abc import Callable
 
+import pytest
 from meshtastic.protobuf import mesh_pb2, portnums_pb2
 from waiting import TIMEOUT
 
 from meshaid.hardware.fake_radio import FakeDevice, LocalAir, TcpPort
 from meshaid.hardware.fake_radio.pki import PkiKeys, fake_public_key
 from meshaid.hardware.meshtastic_radio import MeshtasticRadio, TcpTarget
-from meshaid.hardware.radio import Received
+from meshaid.hardware.radio import RadioAddressError, Received
 
 TEXT = portnums_pb2.PortNum.TEXT_MESSAGE_APP
 RESIDENT, NODE, SPOOFER = 0x5048_0001, 0x4D41_0001, 0x5048_0001
@@ -142,3 +145,61 @@ def test_the_radio_hands_the_pki_flag_and_key_to_its_text_callback() -> None:
     assert sealed.pki_encrypted and sealed.public_key == resident_device.pki.public_key
     assert sealed.payload == b"need water"
     assert not clear.pki_encrypted and clear.public_key == b""
+
+
+def _wait(cond: Callable[[], bool]) -> bool:
+    deadline = time.monotonic() + TIMEOUT
+    while time.monotonic() < deadline:
+        if cond():
+            return True
+        time.sleep(0.02)
+    return cond()
+
+
+def test_keys_pinned_through_the_radio_open_a_residents_dm_at_once_and_are_not_replaced(
+) -> None:
+    air = LocalAir()
+    node_device, resident_device = FakeDevice(NODE, air=air), FakeDevice(RESIDENT, air=air)
+    resident_device.pki.learn(NODE, node_device.pki.public_key)  # it heard our NodeInfo
+    resident = Client(resident_device)
+    with TcpPort(node_device) as port:
+        r = MeshtasticRadio(TcpTarget("127.0.0.1", port.port), backoff_initial=0.05,
+                            queue_poll_interval=0.05, connect_timeout=5)
+        try:
+            assert r.wait_connected(TIMEOUT), r.status
+            on_air = node_device.counters.transmitted
+            r.pin_keys({RESIDENT: resident_device.pki.public_key})
+            assert _wait(lambda: RESIDENT in node_device.pki.pinned)
+            # Admin to the device itself: nothing went on air.
+            assert node_device.counters.transmitted == on_air
+            # A NodeInfo heard later claiming another key for that number changes nothing.
+            node_device.pki.learn(RESIDENT, bytes(32))
+            assert node_device.pki.known[RESIDENT] == resident_device.pki.public_key
+            got: list[Received] = []
+            r.on_text(got.append)
+            resident.text(NODE, "need water", packet_id=7)
+            assert _wait(lambda: bool(got))
+            assert got[0].pki_encrypted and got[0].sender == RESIDENT
+        finally:
+            r.close()
+    with pytest.raises(RadioAddressError):
+        r.pin_keys({RESIDENT: b"short"})
+
+
+def test_pinned_keys_go_to_the_radio_again_after_it_reconnects() -> None:
+    device = FakeDevice(NODE, air=LocalAir())
+    with TcpPort(device) as port:
+        r = MeshtasticRadio(TcpTarget("127.0.0.1", port.port), backoff_initial=0.05,
+                            queue_poll_interval=0.05, connect_timeout=5)
+        try:
+            r.pin_keys({RESIDENT: fake_public_key(RESIDENT)})
+            assert r.wait_connected(TIMEOUT), r.status
+            assert _wait(lambda: RESIDENT in device.pki.pinned)
+            port.unplug()
+            assert _wait(lambda: not r.connected)
+            device.pki = PkiKeys(NODE)  # as a radio reset while the link was down
+            port.replug()
+            assert r.wait_connected(TIMEOUT), r.status
+            assert _wait(lambda: RESIDENT in device.pki.pinned)
+        finally:
+            r.close()

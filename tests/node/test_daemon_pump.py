@@ -198,9 +198,11 @@ def test_a_radio_the_roster_adds_may_post_by_text(tmp_path: Path) -> None:
     daemon.step(1.0)
     (refused,) = radio.take_texts()
     assert "need water" not in refused.text and PHONE not in radios
+    assert radio.pinned == {}
     commands.radio(node, PHONE, True, base64.b64encode(PHONE_KEY).decode(), name="Rosa")
     daemon.step(5.0)  # the roster change, signed by the CLI, is picked up at the next poll
     assert PHONE in radios and radios.pinned_key(PHONE) == PHONE_KEY
+    assert radio.pinned == {PHONE: PHONE_KEY}  # its DMs open on our radio at once
     radio.hear_text("need water for 3 families", PHONE, public_key=PHONE_KEY)
     daemon.step(6.0)
     replies = radio.take_texts()
