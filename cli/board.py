@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
 from collections.abc import Iterator
 
 import click
@@ -242,8 +245,6 @@ def board_command(
         meshaid board --all --format csv > board.csv
         meshaid board --format markdown --kind need
     """
-    import shutil
-
     from meshaid.node.committee.listing import iter_ranked, ranked_page
     from meshaid.node.committee.names import node_names
 
@@ -272,7 +273,7 @@ def board_command(
             f"{pages} page{'s' if pages > 1 else ''} of {limit}"
         )
     if fmt == "table":
-        width = shutil.get_terminal_size().columns
+        width = _terminal_width()
         click.echo(output.board_table(result.entries, names, width=width, wide=wide))
         if result.more:
             click.echo(output.more_note(result, page))
@@ -280,6 +281,20 @@ def board_command(
     _stream(fmt, iter(result.entries), names)
     if result.more:
         click.echo(output.more_note(result, page), err=True)
+
+
+def _terminal_width() -> int:
+    """The terminal's width as shutil.get_terminal_size gives it ($COLUMNS, else the
+    terminal of stdout, else 80), without importing shutil and its compression modules."""
+    with contextlib.suppress(KeyError, ValueError):
+        columns = int(os.environ["COLUMNS"])
+        if columns > 0:
+            return columns
+    with contextlib.suppress(AttributeError, ValueError, OSError):
+        columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        if columns > 0:
+            return columns
+    return 80
 
 
 def _stream(fmt: str, entries: Iterator[EntryView], names: dict[str, str]) -> None:

@@ -27,17 +27,20 @@ from __future__ import annotations
 
 import functools
 import json
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import ParamSpec, TypeVar
 
 import click
 
-from meshaid.hardware.radio import RadioError
 from meshaid.node.errors import NodeError
 from meshaid.protocol.errors import ProtocolError
 
-LIBRARY_ERRORS: tuple[type[Exception], ...] = (NodeError, ProtocolError, RadioError)
+# RadioError is the third root, but this module does not import meshaid.hardware.radio for
+# it: a command that never loaded that module cannot have raised one (``is_library_error``).
+LIBRARY_ERRORS: tuple[type[Exception], ...] = (NodeError, ProtocolError)
+_RADIO_MODULE = "meshaid.hardware.radio"
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -85,12 +88,22 @@ def click_error(exc: BaseException, prefix: str = "") -> click.ClickException:
     return click.ClickException(prefix + (str(exc) or type(exc).__name__))
 
 
+def is_library_error(exc: BaseException) -> bool:
+    """Whether ``exc`` belongs to one of the three families (LIBRARY_ERRORS or RadioError)."""
+    if isinstance(exc, LIBRARY_ERRORS):
+        return True
+    radio = sys.modules.get(_RADIO_MODULE)
+    return radio is not None and isinstance(exc, radio.RadioError)
+
+
 @contextmanager
 def library_errors() -> Iterator[None]:
-    """Re-raise any error of the LIBRARY_ERRORS families as a one-line ClickException."""
+    """Re-raise any error of the three families as a one-line ClickException."""
     try:
         yield
-    except LIBRARY_ERRORS as exc:
+    except Exception as exc:
+        if not is_library_error(exc):
+            raise
         raise click_error(exc) from exc
 
 

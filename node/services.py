@@ -20,7 +20,7 @@ from datetime import datetime
 from enum import IntEnum
 from pathlib import Path
 from types import TracebackType
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from meshaid.node import codes
 from meshaid.node.clock import NodeClock, WallClock
@@ -63,7 +63,9 @@ from meshaid.protocol.record import (
     origin_id,
 )
 from meshaid.sync.lifetime import MAX_LIFETIME, MINUTES_PER_DAY
-from meshaid.sync.merge import EntryState
+
+if TYPE_CHECKING:
+    from meshaid.sync.merge import EntryState
 
 KINDS = tuple(k.name.lower() for k in Kind)
 CATEGORIES = tuple(c.name.lower() for c in Category)

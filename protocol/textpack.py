@@ -42,7 +42,6 @@ from __future__ import annotations
 import hashlib
 from bisect import bisect_left, bisect_right
 from collections import Counter
-from importlib import resources
 from itertools import accumulate
 from typing import Any, NamedTuple
 
@@ -114,7 +113,11 @@ _Model = tuple[_Contexts, ...]
 
 
 def _seed_lines() -> list[bytes]:
-    data = (resources.files(__package__) / "data" / _SEED_FILE).read_bytes()
+    # pkgutil reads it through the package's loader, as importlib.resources would, without
+    # importing tempfile, shutil and the rest into every command that posts.
+    import pkgutil
+
+    data = pkgutil.get_data(__name__.rpartition(".")[0], f"data/{_SEED_FILE}") or b""
     if hashlib.sha256(data).hexdigest() != _SEED_SHA256:
         # A different seed would silently change the meaning of every packed text.
         raise RuntimeError(f"{_SEED_FILE} is not the pinned seed text of textpack method 1")

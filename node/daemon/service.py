@@ -496,7 +496,7 @@ def _machine_checks(node: Node) -> list[Check]:
     """The start-up checks that need no radio, logged; NodeError if one refuses."""
     from meshaid.node.store.database import pragma
 
-    checks = machine_checks(node.home.root, lambda name: pragma(node.store.db, name))
+    checks = machine_checks(node.home.root, lambda name: pragma(node.store.path, name))
     for check in checks:
         if check.level == "ok":
             logger.info("check %s: %s", check.name, check.message)

@@ -9,59 +9,55 @@ from __future__ import annotations
 
 import sqlite3
 
-from sqlalchemy import select
-
 from meshaid.node.desk.outbox import Outbox
 from meshaid.node.errors import InputError
 from meshaid.node.services import Node, PostRequest, check_text
-from meshaid.node.store.board import OPEN_STATUSES, BoardStore
-from meshaid.node.store.database import read_session, write_session
-from meshaid.node.store.models import EntryRow, PosterRow
+from meshaid.node.store.board import OPEN_STATUSES, BoardStore, Entry
 from meshaid.node.store.views import EntryView
 from meshaid.protocol.record import EntryId, Kind, SignedRecord
+
+_ENTRY_COLUMNS = ", ".join(f'e."{name}"' for name in Entry._fields)
+_OPEN_IN = f"({', '.join('?' * len(OPEN_STATUSES))})"
 
 
 def record_poster(store: BoardStore, eid: EntryId, radio_id: int) -> None:
     """Remember that ``radio_id`` posted entry ``eid`` (committed on return)."""
-    with write_session(store.db) as s:
-        row = s.get(PosterRow, (eid.origin, eid.seq))
-        if row is None:
-            s.add(
-                PosterRow(
-                    entry_origin=eid.origin,
-                    entry_seq=eid.seq,
-                    radio_id=radio_id,
-                    added=store.clock.wall_minute(),
-                )
+    with store.writing() as cur:
+        held = cur.execute(
+            "SELECT 1 FROM posters WHERE entry_origin = ? AND entry_seq = ?", (eid.origin, eid.seq)
+        ).fetchone()
+        if held is None:
+            cur.execute(
+                "INSERT INTO posters (entry_origin, entry_seq, radio_id, added)"
+                " VALUES (?, ?, ?, ?)", (eid.origin, eid.seq, radio_id, store.clock.wall_minute()),
             )
         else:
-            row.radio_id = radio_id
+            cur.execute(
+                "UPDATE posters SET radio_id = ? WHERE entry_origin = ? AND entry_seq = ?",
+                (radio_id, eid.origin, eid.seq),
+            )
 
 
 def poster_of(store: BoardStore, eid: EntryId) -> int | None:
     """The radio that posted ``eid`` through this node, or None."""
-    with read_session(store.db) as s:
-        row = s.get(PosterRow, (eid.origin, eid.seq))
-        return None if row is None else row.radio_id
+    with store.reading() as conn:
+        row = conn.execute(
+            "SELECT radio_id FROM posters WHERE entry_origin = ? AND entry_seq = ?",
+            (eid.origin, eid.seq),
+        ).fetchone()
+    return None if row is None else int(row[0])
 
 
-def open_posts_of(store: BoardStore, radio_id: int, now: int) -> list[EntryRow]:
+def open_posts_of(store: BoardStore, radio_id: int, now: int) -> list[Entry]:
     """The radio's open (or matched), unexpired entries at minute ``now``, newest first."""
-    with read_session(store.db) as s:
-        stmt = (
-            select(EntryRow)
-            .join(
-                PosterRow,
-                (PosterRow.entry_origin == EntryRow.origin) & (PosterRow.entry_seq == EntryRow.seq),
-            )
-            .where(
-                PosterRow.radio_id == radio_id,
-                EntryRow.status.in_(OPEN_STATUSES),
-                EntryRow.expires > now,
-            )
-            .order_by(EntryRow.created.desc(), EntryRow.seq.desc())
-        )
-        return list(s.scalars(stmt).all())
+    with store.reading() as conn:
+        rows = conn.execute(
+            f"SELECT {_ENTRY_COLUMNS} FROM entries e JOIN posters p ON p.entry_origin = e.origin"
+            f" AND p.entry_seq = e.seq WHERE p.radio_id = ? AND e.status IN {_OPEN_IN}"
+            " AND e.expires > ? ORDER BY e.created DESC, e.seq DESC",
+            (radio_id, *OPEN_STATUSES, now),
+        ).fetchall()
+    return [Entry(*row) for row in rows]
 
 
 def resent_post(store: BoardStore, radio_id: int, kind: int, text: str, since: int) -> str | None:
@@ -71,7 +67,7 @@ def resent_post(store: BoardStore, radio_id: int, kind: int, text: str, since: i
         row = conn.execute(
             "SELECT e.code FROM posters p JOIN entries e ON e.origin = p.entry_origin"
             " AND e.seq = p.entry_seq WHERE p.radio_id = ? AND p.added >= ? AND e.kind = ?"
-            f" AND e.text = ? AND e.status IN ({','.join('?' * len(OPEN_STATUSES))})"
+            f" AND e.text = ? AND e.status IN {_OPEN_IN}"
             " ORDER BY p.added DESC, e.seq DESC LIMIT 1",
             (radio_id, since, kind, text, *(int(s) for s in OPEN_STATUSES)),
         ).fetchone()

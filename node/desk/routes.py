@@ -18,16 +18,13 @@ prunes it.
 from __future__ import annotations
 
 import secrets
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
-
-from sqlalchemy import delete, func, select
 
 from meshaid.node.codes import ALPHABET
 from meshaid.node.errors import NodeError
 from meshaid.node.store.board import BoardStore
-from meshaid.node.store.database import read_session, write_session
-from meshaid.node.store.models import PhoneRouteRow
 from meshaid.protocol.record import EntryId
 
 MAX_ROUTES = 1000
@@ -45,8 +42,12 @@ class Route:
     lang: str
 
 
-def _route(row: PhoneRouteRow) -> Route:
-    return Route(row.code, EntryId(row.entry_origin, row.entry_seq), row.radio_id, row.lang)
+_SELECT = "SELECT code, entry_origin, entry_seq, radio_id, lang FROM phone_routes"
+
+
+def _route(row: tuple[str, int, int, int, str]) -> Route:
+    code, origin, seq, radio_id, lang = row
+    return Route(code, EntryId(origin, seq), radio_id, lang)
 
 
 def remember_route(
@@ -64,38 +65,37 @@ def remember_route(
     whether a code already names something else (an entry of the board)."""
     if limit < 1:
         raise ValueError("the route table needs room for at least one route")
-    with write_session(store.db) as s:
-        turn = (s.scalar(select(func.max(PhoneRouteRow.turn))) or 0) + 1
-        row = s.scalar(select(PhoneRouteRow).where(
-            PhoneRouteRow.entry_origin == eid.origin, PhoneRouteRow.entry_seq == eid.seq,
-            PhoneRouteRow.radio_id == radio_id))
-        if row is None:
-            row = PhoneRouteRow(
-                code=_new_code(s.get, entry_code, taken), entry_origin=eid.origin,
-                entry_seq=eid.seq, radio_id=radio_id, lang=lang[:LANG_CHARS], turn=turn,
+    lang = lang[:LANG_CHARS]
+    with store.writing() as cur:
+        turn = (cur.execute("SELECT max(turn) FROM phone_routes").fetchone()[0] or 0) + 1
+        held = cur.execute(
+            "SELECT code FROM phone_routes WHERE entry_origin = ? AND entry_seq = ?"
+            " AND radio_id = ?", (eid.origin, eid.seq, radio_id),
+        ).fetchone()
+        if held is None:
+            code = _new_code(cur, entry_code, taken)
+            cur.execute(
+                "INSERT INTO phone_routes (code, entry_origin, entry_seq, radio_id, lang, turn)"
+                " VALUES (?, ?, ?, ?, ?, ?)", (code, eid.origin, eid.seq, radio_id, lang, turn),
             )
-            s.add(row)
         else:
-            row.lang, row.turn = lang[:LANG_CHARS], turn
-        s.flush()
-        route = _route(row)
-        oldest_kept = s.scalar(
-            select(PhoneRouteRow.turn).order_by(PhoneRouteRow.turn.desc()).offset(limit - 1)
-        )
+            code = str(held[0])
+            cur.execute("UPDATE phone_routes SET lang = ?, turn = ? WHERE code = ?",
+                        (lang, turn, code))
+        oldest_kept = cur.execute(
+            "SELECT turn FROM phone_routes ORDER BY turn DESC LIMIT 1 OFFSET ?", (limit - 1,)
+        ).fetchone()
         if oldest_kept is not None:
-            s.execute(delete(PhoneRouteRow).where(PhoneRouteRow.turn < oldest_kept))
-    return route
+            cur.execute("DELETE FROM phone_routes WHERE turn < ?", (oldest_kept[0],))
+    return Route(code, eid, radio_id, lang)
 
 
-def _new_code(
-    get: Callable[[type[PhoneRouteRow], str], PhoneRouteRow | None],
-    entry_code: str,
-    taken: Callable[[str], bool],
-) -> str:
+def _new_code(cur: sqlite3.Cursor, entry_code: str, taken: Callable[[str], bool]) -> str:
     for _ in range(_TRIES):
         code = entry_code[:ENTRY_PART] + "".join(
             secrets.choice(ALPHABET) for _ in range(ROUTE_PART))
-        if get(PhoneRouteRow, code) is None and not taken(code):
+        used = cur.execute("SELECT 1 FROM phone_routes WHERE code = ?", (code,)).fetchone()
+        if used is None and not taken(code):
             return code
     # Only when nearly all of the entry's 1,024 codes are routes: the desk says "try again".
     raise NodeError("no free route code for this entry")
@@ -103,18 +103,19 @@ def _new_code(
 
 def route_by_code(store: BoardStore, code: str) -> Route | None:
     """The route with this code, or None."""
-    with read_session(store.db) as s:
-        row = s.get(PhoneRouteRow, code.upper())
-        return None if row is None else _route(row)
+    with store.reading() as conn:
+        row = conn.execute(f"{_SELECT} WHERE code = ?", (code.upper(),)).fetchone()
+    return None if row is None else _route(row)
 
 
 def routes_of(store: BoardStore, eid: EntryId) -> list[Route]:
     """Every route about ``eid``, most recently written first."""
-    with read_session(store.db) as s:
-        rows = s.scalars(select(PhoneRouteRow).where(
-            PhoneRouteRow.entry_origin == eid.origin, PhoneRouteRow.entry_seq == eid.seq,
-        ).order_by(PhoneRouteRow.turn.desc())).all()
-        return [_route(row) for row in rows]
+    with store.reading() as conn:
+        rows = conn.execute(
+            f"{_SELECT} WHERE entry_origin = ? AND entry_seq = ? ORDER BY turn DESC",
+            (eid.origin, eid.seq),
+        ).fetchall()
+    return [_route(row) for row in rows]
 
 
 def is_route_code(store: BoardStore, code: str) -> bool:
@@ -128,5 +129,5 @@ def is_route_code(store: BoardStore, code: str) -> bool:
 
 
 def route_count(store: BoardStore) -> int:
-    with read_session(store.db) as s:
-        return s.scalar(select(func.count()).select_from(PhoneRouteRow)) or 0
+    with store.reading() as conn:
+        return int(conn.execute("SELECT count(*) FROM phone_routes").fetchone()[0])

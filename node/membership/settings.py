@@ -21,7 +21,6 @@ from signed bytes alone, whether or not it has the roster version that set it.
 from __future__ import annotations
 
 import json
-import logging
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -33,7 +32,13 @@ if TYPE_CHECKING:  # not at run time: a command that reads the board needs no ro
     from meshaid.sync.roster import Roster
 
 SETTINGS_FILE = "roster-settings.json"
-logger = logging.getLogger(__name__)
+
+
+def _warn(message: str, *args: object) -> None:
+    # logging is imported only to warn: a command that reads the board need not load it.
+    import logging
+
+    logging.getLogger(__name__).warning(message, *args)
 
 
 @dataclass(frozen=True)
@@ -93,7 +98,7 @@ def load_settings(root: Path) -> SharedSettings | None:
     except FileNotFoundError:
         return None
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        logger.warning("ignoring %s: %s", path, exc)
+        _warn("ignoring %s: %s", path, exc)
         return None
 
 
@@ -103,15 +108,15 @@ def _merge(what: str, local: dict[int, str], shared: dict[int, str]) -> dict[int
     for number, name in local.items():
         theirs = names.get(name.casefold())
         if theirs is not None and theirs != number:
-            logger.warning("%s %r is number %d on the roster, %d in meshaid.toml: the "
-                           "roster's is used", what, name, theirs, number)
+            _warn("%s %r is number %d on the roster, %d in meshaid.toml: the "
+                  "roster's is used", what, name, theirs, number)
             continue
         out[number] = name
     for number, name in shared.items():
         mine = out.get(number)
         if mine is not None and mine.casefold() != name.casefold():
-            logger.warning("%s %d is %r on the roster, %r in meshaid.toml: the roster's is "
-                           "used", what, number, name, mine)
+            _warn("%s %d is %r on the roster, %r in meshaid.toml: the roster's is "
+                  "used", what, number, name, mine)
         out[number] = name
     return out
 

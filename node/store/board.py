@@ -14,8 +14,8 @@ it leaves both, so a number that was ever signed into a stored record is never u
 Nothing may leave the node (air, USB stick) before ``create`` has returned.
 
 Reads and writes go through plain sqlite3 connections (reading.py; database.py's
-``write_transaction``), so that reading the board or posting loads neither SQLAlchemy
-nor Alembic; ``db``, the SQLAlchemy engine, is made only for its few users.
+``write_transaction``), so that neither the commands nor the daemon load SQLAlchemy or
+Alembic; ``db``, the SQLAlchemy engine, is made only for migrations and tests.
 """
 
 from __future__ import annotations
@@ -45,7 +45,6 @@ from meshaid.node.store.database import (
     store_errors,
     write_transaction,
 )
-from meshaid.node.store.merging import Merge, bulk_load, count_outcomes
 from meshaid.node.store.reading import OPEN_STATUSES, STATUS_FILTERS, Entry, EntryFilter
 from meshaid.protocol.errors import DecodeError, SignatureError
 from meshaid.protocol.record import (
@@ -59,10 +58,14 @@ from meshaid.protocol.record import (
     sign,
 )
 from meshaid.sync.authority import Authorised, owner_only
-from meshaid.sync.merge import EntryState, Outcome
 
+# The merge (merging.py, meshaid.sync.merge) is imported by the methods that write
+# records: a command that only reads the board does not load it.
 if TYPE_CHECKING:
     from sqlalchemy import Engine
+
+    from meshaid.node.store.merging import Merge
+    from meshaid.sync.merge import EntryState
 
 __all__ = [
     "ACCEPTED", "BAD_SIGNATURE", "MALFORMED", "OPEN_STATUSES", "STATUS_FILTERS",
@@ -73,7 +76,8 @@ __all__ = [
 MALFORMED = "malformed"
 UNKNOWN_ORIGIN = "unknown_origin"
 BAD_SIGNATURE = "bad_signature"
-ACCEPTED = {Outcome.NEW.value, Outcome.DUPLICATE.value, Outcome.EQUIVOCATION.value}
+# The values of Outcome.NEW, DUPLICATE and EQUIVOCATION (a test checks they still are).
+ACCEPTED = frozenset({"new", "duplicate", "equivocation"})
 
 
 @dataclass(frozen=True)
@@ -91,7 +95,7 @@ class ApplyResult:
 
 # Builds the body of a new record from (seq, now) and, for a change, the entry's state.
 NewBody = Callable[[int, int], RecordBody]
-ChangeBody = Callable[[EntryState, int, int], RecordBody]
+ChangeBody = Callable[["EntryState", int, int], RecordBody]
 # More writes in a new record's transaction: (its cursor, the record just stored).
 Also = Callable[[sqlite3.Cursor, SignedRecord], None]
 Trust = Callable[[int, int], bytes | None]
@@ -149,7 +153,8 @@ class BoardStore:
 
     @property
     def db(self) -> Engine:
-        """The SQLAlchemy engine every write goes through (made on first use)."""
+        """An SQLAlchemy engine on the database, for migrations and the models (made on
+        first use; nothing else of the store needs it)."""
         if self._engine is None:
             self._engine = create_store_engine(self.path, self.busy_timeout_ms)
         return self._engine
@@ -287,6 +292,9 @@ class BoardStore:
 
     def apply_all(self, records: Iterable[bytes | SignedRecord]) -> list[ApplyResult]:
         """Verify and merge records in one transaction (see the module docstring)."""
+        from meshaid.node.store.merging import Merge, bulk_load, count_outcomes
+        from meshaid.sync.merge import Outcome
+
         offered = list(records)
         results: list[ApplyResult | None] = [None] * len(offered)
         with self.writing() as cur, bulk_load():
@@ -370,6 +378,9 @@ class BoardStore:
     def _create(
         self, build: Callable[[Merge, int, int], RecordBody], also: Also | None = None
     ) -> SignedRecord:
+        from meshaid.node.store.merging import Merge, count_outcomes
+        from meshaid.sync.merge import Outcome
+
         with self.writing() as cur:
             _origin, next_seq, minute = self._local_state(cur)
             seq = self._next_seq(cur, next_seq)

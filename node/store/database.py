@@ -11,12 +11,15 @@ Settings, applied on every connection (PRAGMAs are per connection in SQLite):
 
 Write transactions start with ``BEGIN IMMEDIATE``: in WAL mode a deferred transaction
 that reads first and then writes after another process committed fails at once with
-SQLITE_BUSY, without waiting for the busy timeout. The store's reads and its own writes
-go through plain ``sqlite3`` connections with these settings (``write_transaction``): a
-command that reads or posts never imports SQLAlchemy (0.7 s and 22 MiB on this machine,
-several times that on a Raspberry Pi); the SQLAlchemy engine (``write_session``) serves
-the ORM's few users and the migrations, and Alembic is imported only when the stored
-schema is not the newest.
+SQLITE_BUSY, without waiting for the busy timeout.
+
+Every read and write of the store, the daemon's included, goes through plain ``sqlite3``
+connections with these settings (``connect``, ``write_transaction``): neither a command
+nor the daemon imports SQLAlchemy while the schema is current (in the daemon it cost
+19 MiB and 0.4 s of CPU at start on this machine, several times that time on a
+Raspberry Pi). The SQLAlchemy engine (``create_store_engine``) serves the migrations,
+which import Alembic only when the stored schema is not the newest, and tests that read
+through the models (``read_session``).
 """
 
 from __future__ import annotations
@@ -156,34 +159,6 @@ def write_transaction(conn: sqlite3.Connection, hooks: CommitHooks) -> Iterator[
 
 
 @contextmanager
-def write_session(engine: Engine) -> Iterator[Session]:
-    """One write transaction: committed when the block ends, rolled back on an error."""
-    from sqlalchemy.orm import Session
-
-    with (
-        store_errors(),
-        # BoardStore flushes where it needs to, not before every lookup by key.
-        Session(writer(engine), expire_on_commit=False, autoflush=False) as session,
-        session.begin(),
-    ):
-        yield session
-
-
-@contextmanager
-def write_cursor(engine: Engine) -> Iterator[sqlite3.Cursor]:
-    """One write transaction (``write_session``) as a plain sqlite3 cursor: the hot paths
-    run SQL directly, and commit goes through the engine like every other write."""
-    with write_session(engine) as session:
-        dbapi = session.connection().connection.driver_connection
-        assert isinstance(dbapi, sqlite3.Connection)
-        cur = dbapi.cursor()
-        try:
-            yield cur
-        finally:
-            cur.close()
-
-
-@contextmanager
 def read_session(engine: Engine) -> Iterator[Session]:
     """A read-only snapshot of the database."""
     from sqlalchemy.orm import Session
@@ -289,7 +264,16 @@ def migrate(engine: Engine) -> None:
         command.upgrade(alembic_config(writer(engine)), "head")
 
 
-def pragma(engine: Engine, name: str) -> Any:
-    """The value of one PRAGMA on a fresh connection (for checks and diagnostics)."""
-    with engine.connect() as conn:
-        return conn.exec_driver_sql(f"PRAGMA {name}").scalar()
+def pragma(target: Path | Engine, name: str) -> Any:
+    """The value of one PRAGMA on a fresh connection (for checks and diagnostics) to the
+    database at ``target``, a path (plain sqlite3) or an engine."""
+    if isinstance(target, Path):
+        conn = connect(target)
+        try:
+            with store_errors():
+                row = conn.execute(f"PRAGMA {name}").fetchone()
+        finally:
+            conn.close()
+        return None if row is None else row[0]
+    with target.connect() as engine_conn:
+        return engine_conn.exec_driver_sql(f"PRAGMA {name}").scalar()

@@ -42,6 +42,14 @@ def loaded(*args: str) -> list[str]:
     return list(json.loads(done.stdout.splitlines()[-1]))
 
 
+def modules_of(*args: str) -> set[str]:
+    """Every module a ``meshaid ARGS`` process imported."""
+    probe = PROBE.split("heavy = ")[0] + "print(json.dumps(sorted(sys.modules)))\n"
+    done = subprocess.run([sys.executable, "-c", probe, *args],
+                          capture_output=True, text=True, timeout=60, check=True)
+    return set(json.loads(done.stdout.splitlines()[-1]))
+
+
 def test_read_commands_import_no_database_library_nor_the_radio_one(node: Any) -> None:
     home = str(node.home.root)
     code = node.post(PostRequest("need", "niños necesitan agua")).code
@@ -50,6 +58,22 @@ def test_read_commands_import_no_database_library_nor_the_radio_one(node: Any) -
     assert loaded("--home", home, "board", "--json", "--search", "ninos", "--page", "2") == []
     assert loaded("--home", home, "show", code) == []
     assert loaded("--home", home, "status") == []
+
+
+# What a read command leaves out: the write path of the store, the radio's errors, logging
+# (only to warn), and importlib.resources with tempfile and shutil (the text model's seed).
+NOT_FOR_READING = ("meshaid.node.store.merging", "meshaid.sync.merge", "meshaid.hardware.radio",
+                   "logging", "importlib.resources", "tempfile", "shutil")
+NOT_FOR_POSTING = ("meshaid.hardware.radio", "logging", "importlib.resources", "tempfile",
+                   "shutil")
+
+
+def test_reading_and_posting_leave_out_what_they_do_not_use(node: Any) -> None:
+    home = str(node.home.root)
+    code = node.post(PostRequest("need", "water for two households")).code
+    for args in (("board",), ("board", "--wide"), ("show", code)):
+        assert modules_of("--home", home, *args) & set(NOT_FOR_READING) == set(), args
+    assert modules_of("--home", home, "post", "offer", "rice") & set(NOT_FOR_POSTING) == set()
 
 
 def test_a_post_loads_protobuf_for_its_record_and_no_database_or_radio_library(
@@ -117,3 +141,11 @@ def test_the_schema_head_read_from_the_files_is_alembics() -> None:
     revisions, head = known_revisions()
     assert head == head_revision()
     assert {"0001", "0002", "0004"} <= revisions
+
+
+def test_the_outcomes_a_store_accepts_are_the_merges_that_keep_a_record() -> None:
+    # Written out in board.py, which does not import the merge to read the board.
+    from meshaid.node.store.board import ACCEPTED
+    from meshaid.sync.merge import Outcome
+
+    assert {Outcome.NEW.value, Outcome.DUPLICATE.value, Outcome.EQUIVOCATION.value} == ACCEPTED
