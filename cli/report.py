@@ -44,18 +44,20 @@ def report(obj: CliContext, period: str | None, community: str | None, fmt: str,
     """
     if period is None:
         raise click.UsageError("give --week or --month")
-    from meshaid.cli import output
-    from meshaid.node.committee import pages
-    from meshaid.node.committee.report_pages import REPORT_CSS_EXTRA, report_paper
     from meshaid.node.committee.reports import build_report
-    from meshaid.node.committee.words import LANGS, words
 
     with obj.open_node() as node:
         made = build_report(node, period, community)
     fmt = fmt.lower()
     if fmt == "json":
+        from meshaid.cli import output
+
         click.echo(output.to_json(made.to_json()))
         return
+    from meshaid.node.committee import pages
+    from meshaid.node.committee.report_pages import REPORT_CSS_EXTRA, report_paper
+    from meshaid.node.committee.words import LANGS, words
+
     papers = [report_paper(made, words(lang)) for lang in LANGS[lang.lower()]]
     if fmt == "html":
         click.echo(pages.as_html(papers, papers[0].title, pages.PRINT_CSS + REPORT_CSS_EXTRA),

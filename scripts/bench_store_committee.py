@@ -18,16 +18,15 @@ OPEN = (f"SELECT {PLACE} AS k, count(*) FROM entries WHERE status = 0 AND expire
 UNMET = (f"SELECT {PLACE} AS k, count(*), '' FROM entries WHERE status IN (0, 1) AND expires "
          ">= {start} AND expires <= {now} AND kind = 1 GROUP BY k")
 # The report: one grouped read of the covering index (place, status and four flags packed
-# as meshaid packs them), and the changes, with the dates of needs and of entries older
-# than the month looked up (counted here, not printed).
+# as meshaid packs them), and the changes of the month grouped, from the range of the
+# partial index on matched and fulfilled entries by status_seen (counted, not printed).
 REPORT = (f"SELECT (({PLACE}) * 16 + status) * 16 + (expires > {{now}}) * 8 + (expires >= "
           "{start} AND expires <= {now}) * 4 + (created >= {start}) * 2 + (created >= {before} "
           "AND created < {start}) AS k, count(*) FROM entries WHERE status >= 0 AND kind IN "
           "(0, 1) GROUP BY k")
-CHANGES = ("SELECT count(*), 0, '' FROM (SELECT rowid, CASE WHEN kind = 1 OR first_seen < "
-           "{start} THEN (SELECT r.first_seen FROM records AS r WHERE r.origin = status_origin "
-           "AND r.seq = status_seq) END AS changed FROM entries WHERE +status IN (1, 2)) WHERE "
-           "changed IS NULL OR changed >= {start}")
+CHANGES = ("SELECT count(*), 0, '' FROM (SELECT category, community, status, count(*) FROM "
+           "entries WHERE status IN (1, 2) AND status_seen >= {start} GROUP BY category, "
+           "community, status)")
 DAY = 24 * 60
 
 

@@ -14,7 +14,6 @@ Rendering is meshaid.node.committee.report_pages; the counts are meshaid.node.co
 
 from __future__ import annotations
 
-import statistics
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
@@ -121,7 +120,11 @@ def _category(number: int) -> str:
 
 
 def _median_wait(waits: list[int], category: str) -> WaitRow:
-    return WaitRow(category, float(statistics.median(waits)), len(waits))
+    # By hand: importing statistics costs more than the report's own sums.
+    ordered = sorted(waits)
+    mid = len(ordered) // 2
+    median = ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+    return WaitRow(category, float(median), len(ordered))
 
 
 def build_report(node: Node, name: str, community: str | None = None) -> Report:
@@ -139,20 +142,20 @@ def build_report(node: Node, name: str, community: str | None = None) -> Report:
     with node.store.reading() as conn:
         now = node.store.now_minute()
         period = Period.ending(name, now)
-        t = tally(conn, period, now, number)
+        t = tally(conn, period, now, number, stories=STORIES_SHOWN)
         ahead = period.ahead()
-        where = f"kind = {TRADE} AND status IN {OPEN_STATUSES} AND expires > ?"
+        # The range of the trades' index by date (the other terms unary-plussed, so that
+        # SQLite does not read every active trade's row for its date instead).
+        where = f"kind = {TRADE} AND +status IN {OPEN_STATUSES} AND +expires > ?"
         args: list[object] = [now]
         if number is not None:
             where += " AND +community = ?"
             args.append(number)
         trades = conn.execute(
-            f'SELECT rowid FROM entries WHERE {where} AND +"when" >= ? AND +"when" < ?'
+            f'SELECT rowid FROM entries WHERE {where} AND "when" >= ? AND "when" < ?'
             ' ORDER BY "when", origin, seq', [*args, now, ahead.end]).fetchall()
-        fulfilled = sorted((c for c in t.changes if c.status == FULFILLED),
-                           key=lambda c: (-c.created, c.rowid))
         trade_ids = [r[0] for r in trades[:SCHEDULED_SHOWN]]
-        shown_ids = trade_ids + [c.rowid for c in fulfilled[:STORIES_SHOWN]]
+        shown_ids = trade_ids + t.changes.stories
         rows = {}
         if shown_ids:
             cols = ", ".join(f'"{f}"' for f in reading.Entry._fields)
@@ -169,9 +172,9 @@ def build_report(node: Node, name: str, community: str | None = None) -> Report:
                      config.zone_label(e.zone_id, e.zone_name), e.text, local(at))
 
     flows: dict[tuple[int, int], list[int]] = {}
-    for c in t.changes:
-        cell = flows.setdefault((c.category, c.community), [0, 0])
-        cell[0 if c.status == MATCHED else 1] += 1
+    for (category, community_number, status), n in t.changes.flowed.items():
+        cell = flows.setdefault((category, community_number), [0, 0])
+        cell[0 if status == MATCHED else 1] += n
     flowed = [FlowRow(_category(cat), place(com), m, f)
               for (cat, com), (m, f) in sorted(flows.items())]
 
@@ -181,10 +184,7 @@ def build_report(node: Node, name: str, community: str | None = None) -> Report:
                for cat, com in sorted({*needs, *unmet})]
     missing.sort(key=lambda r: (-(r.open_needs + r.unmet), r.category, r.community))
 
-    waited: dict[int, list[int]] = {}
-    for c in t.changes:
-        if c.kind == NEED and c.changed is not None:
-            waited.setdefault(c.category, []).append(max(0, c.changed - c.created))
+    waited = t.changes.waits
     waits = [_median_wait(w, _category(cat)) for cat, w in sorted(waited.items())]
     every = [w for ws in waited.values() for w in ws]
 
@@ -201,6 +201,7 @@ def build_report(node: Node, name: str, community: str | None = None) -> Report:
         wait_all=_median_wait(every, "all") if every else None,
         scheduled=[dated(rowid, rows[rowid].when) for rowid in trade_ids],
         scheduled_total=len(trades), changed=changed,
-        stories=[dated(c.rowid, c.created) for c in fulfilled[:STORIES_SHOWN]],
-        stories_total=len(fulfilled),
+        stories=[dated(rowid, rows[rowid].created) for rowid in t.changes.stories],
+        stories_total=sum(n for (_c, _p, status), n in t.changes.flowed.items()
+                          if status == FULFILLED),
     )

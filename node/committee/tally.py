@@ -5,10 +5,13 @@ expired unmet in the period, by category and community, from the range of the co
 index on status and expiry that holds them; ``report_counts`` (the report) counts the
 same and what was posted in the period and the one before, reading that whole index once
 (at 100,000 entries quicker than following the index on ``created`` to each row);
-``changes`` lists the entries whose status moved to matched or fulfilled in the period,
-the needs among them dated by when this node first stored the record that moved it
-(``records.first_seen``): a change record keeps the entry's own posting time, so that is
-the only date of the change a node has. Each takes an optional community.
+``changes`` counts the entries whose status moved to matched or fulfilled in the period,
+with how long the needs among them waited and the newest fulfilled entries, each change
+dated by when this node first stored the record that made it (``entries.status_seen``,
+the ``records.first_seen`` of the entry's status record): a change record keeps the
+entry's own posting time, so that is the only date of the change a node has. They are
+read from the period's range of the partial index that holds only the matched and
+fulfilled entries (migration 0007). Each takes an optional community.
 """
 
 from __future__ import annotations
@@ -25,18 +28,12 @@ OFFER, NEED, TRADE = int(Kind.OFFER), int(Kind.NEED), int(Kind.TRADE)
 OPEN, MATCHED, FULFILLED = int(Status.OPEN), int(Status.MATCHED), int(Status.FULFILLED)
 
 
-class Change(NamedTuple):
-    """An entry whose status became matched or fulfilled within the period."""
+class Changes(NamedTuple):
+    """What changed to matched or fulfilled within the period."""
 
-    rowid: int
-    kind: int
-    category: int
-    community: int
-    status: int
-    created: int
-    # When this node first stored the record that set the status: for needs, and for
-    # entries first stored before the period; None: within the period, not looked up.
-    changed: int | None
+    flowed: Counter[tuple[int, int, int]]  # (category, community, status) -> entries
+    waits: dict[int, list[int]]  # category -> minutes from posting to change, of each need
+    stories: list[int]  # rowids of the entries fulfilled, newest first, at most as asked
 
 
 @dataclass(frozen=True)
@@ -50,7 +47,7 @@ class Tally:
     open_needs: Counter[tuple[int, int]]
     unmet_needs: Counter[tuple[int, int]]  # expired, open or matched, within the period
     posted: dict[tuple[int, bool], Counter[int]]  # (kind, in the period before?) -> category
-    changes: list[Change]
+    changes: Changes
 
 
 # SQLite sorts to group, and sorting on one integer is several times quicker than on
@@ -133,28 +130,41 @@ def report_counts(conn: sqlite3.Connection, period: Period, now: int,
     return offers, needs, unmet, posted
 
 
-def changes(conn: sqlite3.Connection, period: Period,
-            community: int | None = None) -> list[Change]:
-    # Looking up the record that set the status is the costly part (a row of ``records``
-    # each). An entry first stored within the period had its status set within it too (its
-    # records are all stored since), so only its needs' dates are looked up, for the wait.
-    extra, params = ("", []) if community is None else (" AND +community = ?", [community])
-    rows = conn.execute(
-        "SELECT rowid, kind, category, community, status, created,"
-        f" CASE WHEN kind = {NEED} OR first_seen < ? THEN (SELECT r.first_seen FROM records"
-        " AS r WHERE r.origin = status_origin AND r.seq = status_seq) END AS changed"
-        f" FROM entries WHERE +status IN ({MATCHED}, {FULFILLED}){extra}",
-        [period.start, *params],
-    )
-    return [Change(*row) for row in rows
-            if row[6] is None or period.start <= row[6] < period.end]
+def changes(conn: sqlite3.Connection, period: Period, community: int | None = None,
+            stories: int = 0) -> Changes:
+    """The entries matched or fulfilled within ``period`` (those whose status record this
+    node first stored within it) by category, community and status; the waits of the
+    needs among them; the ``stories`` newest fulfilled. Each statement reads only the
+    period's range of the index of changes."""
+    where = (f"status IN ({MATCHED}, {FULFILLED}) AND status_seen >= :start"
+             " AND status_seen < :end" + ("" if community is None else " AND community = :c"))
+    params = {"start": period.start, "end": period.end, "c": community, "n": stories}
+    flowed: Counter[tuple[int, int, int]] = Counter()
+    for category, place, status, n in conn.execute(
+        f"SELECT category, community, status, count(*) FROM entries WHERE {where}"
+        " GROUP BY category, community, status", params
+    ):
+        flowed[category, place, status] = n
+    waits: dict[int, list[int]] = {}
+    for category, wait in conn.execute(
+        f"SELECT category, max(0, status_seen - created) FROM entries WHERE {where}"
+        f" AND kind = {NEED}", params
+    ):
+        waits.setdefault(category, []).append(wait)
+    newest = conn.execute(
+        f"SELECT rowid FROM entries WHERE {where} AND status = {FULFILLED}"
+        " ORDER BY created DESC, rowid LIMIT :n", params).fetchall()
+    return Changes(flowed, waits, [r[0] for r in newest])
 
 
-def tally(conn: sqlite3.Connection, period: Period, now: int,
-          community: int | None = None, with_changes: bool = True) -> Tally:
-    """Every count of ``period`` (ending at ``now``) in one snapshot of ``conn``; without
-    ``with_changes`` (the needs map), only the open and unmet counts."""
+def tally(conn: sqlite3.Connection, period: Period, now: int, community: int | None = None,
+          with_changes: bool = True, stories: int = 0) -> Tally:
+    """Every count of ``period`` (ending at ``now``) in one snapshot of ``conn``, with the
+    ``stories`` newest entries fulfilled in it; without ``with_changes`` (the needs map),
+    only the open and unmet counts."""
     if not with_changes:
-        return Tally(period, now, *open_counts(conn, period, now, community), {}, [])
+        return Tally(period, now, *open_counts(conn, period, now, community), {},
+                     Changes(Counter(), {}, []))
     offers, needs, unmet, posted = report_counts(conn, period, now, community)
-    return Tally(period, now, offers, needs, unmet, posted, changes(conn, period, community))
+    return Tally(period, now, offers, needs, unmet, posted,
+                 changes(conn, period, community, stories))

@@ -46,6 +46,7 @@ ENTRY_COLUMNS = (
     "origin", "seq", "code", "kind", "category", "community", "zone_id", "zone_name", "text",
     "urgency", "when", "created", "lifetime", "expires", "status", "version", "first_seen",
     "content_origin", "content_seq", "status_origin", "status_seq", "search_text",
+    "status_seen",
 )
 _QUOTED = ", ".join(f'"{c}"' for c in ENTRY_COLUMNS)
 _INSERT_ENTRY = f"INSERT INTO entries ({_QUOTED}) VALUES ({', '.join('?' * len(ENTRY_COLUMNS))})"
@@ -55,8 +56,8 @@ _UPDATE_ENTRY = (
     + " WHERE origin = ? AND seq = ?"
 )
 _UPDATE_STATUS = (
-    "UPDATE entries SET status = ?, status_origin = ?, status_seq = ?, first_seen = ?, "
-    "expires = ? WHERE origin = ? AND seq = ?"
+    "UPDATE entries SET status = ?, status_origin = ?, status_seq = ?, status_seen = ?, "
+    "first_seen = ?, expires = ? WHERE origin = ? AND seq = ?"
 )
 _INSERT_RECORD = (
     "INSERT INTO records (origin, seq, raw, digest, entry_origin, entry_seq, version, status, "
@@ -99,6 +100,8 @@ class _Entry:
     stored: bool  # its row is in the table as it was last written
     content_changed: bool = False
     dirty: bool = False
+    # When this node first stored the record that set the status (entries, not matches).
+    status_seen: int = 0
 
 
 @contextmanager
@@ -126,8 +129,11 @@ def record_row(rec: SignedRecord, first_seen: int) -> tuple[object, ...]:
             int(body.status), first_seen)
 
 
-def entry_row(state: EntryState, first_seen: int) -> tuple[object, ...]:
-    """The row of ``entries`` for an entry in ``state``, columns as ENTRY_COLUMNS."""
+def entry_row(state: EntryState, first_seen: int, status_seen: int | None = None
+              ) -> tuple[object, ...]:
+    """The row of ``entries`` for an entry in ``state``, columns as ENTRY_COLUMNS;
+    ``status_seen`` is ``first_seen`` unless given (an entry's first record sets its
+    status)."""
     eid = state.entry_id
     body = state.content.body
     return (
@@ -136,6 +142,7 @@ def entry_row(state: EntryState, first_seen: int) -> tuple[object, ...]:
         body.created, lifetime_of(body), expires_at(body, first_seen), int(state.status),
         state.version, first_seen, *state.content.record_id, *state.status_record.record_id,
         search_text(body.text, body.zone_name),
+        first_seen if status_seen is None else status_seen,
     )
 
 
@@ -224,17 +231,18 @@ class Merge:
     def _load_entries(self, origin: int, seqs: list[int]) -> None:
         marks = ", ".join("?" * len(seqs))
         rows = self.cur.execute(
-            "SELECT e.seq, e.first_seen, c.raw, s.raw FROM entries e "
+            "SELECT e.seq, e.first_seen, e.status_seen, c.raw, s.raw FROM entries e "
             "JOIN records c ON c.origin = e.content_origin AND c.seq = e.content_seq "
             "JOIN records s ON s.origin = e.status_origin AND s.seq = e.status_seq "
             f"WHERE e.origin = ? AND e.seq IN ({marks})",
             (origin, *seqs),
         ).fetchall()
-        for seq, first_seen, content_raw, status_raw in rows:
+        for seq, first_seen, status_seen, content_raw, status_raw in rows:
             content = decode_stored(content_raw)
             status = content if status_raw == content_raw else decode_stored(status_raw)
             eid = EntryId(origin, seq)
-            self._entries[eid] = _Entry(EntryState(eid, content, status), first_seen, True)
+            self._entries[eid] = _Entry(EntryState(eid, content, status), first_seen, True,
+                                        status_seen=status_seen)
 
     def _held_record(self, rid: RecordId) -> Held | None:
         if rid not in self._held:
@@ -297,12 +305,14 @@ class Merge:
             return Outcome.NEW
         entry = self._entry(eid)
         if entry is None:
-            self._entries[eid] = _Entry(join(None, rec), self.now, False, True, True)
+            self._entries[eid] = _Entry(join(None, rec), self.now, False, True, True, self.now)
             return Outcome.NEW
         joined = join(entry.state, rec)
         first_seen = min(entry.first_seen, self.now)
         if joined is not entry.state or first_seen != entry.first_seen:
             entry.content_changed |= joined.content is not entry.state.content
+            if joined.status_record is rec:
+                entry.status_seen = self.now
             entry.state = joined
             entry.first_seen = first_seen
             entry.dirty = True
@@ -346,15 +356,16 @@ class Merge:
             state = entry.state
             renamed.discard(state.entry_id)
             if not entry.stored:
-                inserts.append(_shown(entry_row(state, entry.first_seen), state, named))
+                inserts.append(_shown(entry_row(state, entry.first_seen, entry.status_seen),
+                                      state, named))
             elif entry.content_changed:
-                row = _shown(entry_row(state, entry.first_seen), state, named)
+                row = _shown(entry_row(state, entry.first_seen, entry.status_seen), state, named)
                 updates.append((*row[2:], *row[:2]))
             else:
                 expires = expires_at(state.content.body, entry.first_seen)
                 shown = shown_status(state.status, state.entry_id in named)
                 statuses.append((int(shown), *state.status_record.record_id,
-                                 entry.first_seen, expires, *state.entry_id))
+                                 entry.status_seen, entry.first_seen, expires, *state.entry_id))
             entry.stored, entry.dirty, entry.content_changed = True, False, False
         if inserts:
             self.cur.executemany(_INSERT_ENTRY, inserts)
@@ -435,10 +446,12 @@ class Merge:
             tuple(eid),
         ).fetchall()
         states: dict[bool, tuple[EntryState, int]] = {}  # is a match -> (state, first seen)
+        seen_of: dict[RecordId, int] = {}
         for raw, seen in rows:
             rec = decode(raw)
             if rec.body.control:
                 continue
+            seen_of[rec.record_id] = seen
             is_match = rec.body.match is not None
             held = states.get(is_match)
             states[is_match] = (join(held[0] if held else None, rec),
@@ -462,7 +475,8 @@ class Merge:
                 self.cur.execute("DELETE FROM entries WHERE origin = ? AND seq = ?", tuple(eid))
         else:
             state, first_seen = states[False]
-            row = _shown(entry_row(state, first_seen), state, named)
+            row = _shown(entry_row(state, first_seen, seen_of[state.status_record.record_id]),
+                         state, named)
             if stored:
                 self.cur.execute(_UPDATE_ENTRY, (*row[2:], *row[:2]))
             else:

@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 # Named constraints, so that later migrations can refer to them on every database alike.
@@ -96,6 +97,9 @@ class EntryRow(Base):
     status_seq: Mapped[int]
     # text and zone name as searches compare them (meshaid.node.store.search.search_text)
     search_text: Mapped[str] = mapped_column(server_default="")
+    # records.first_seen of the status record: when the status changed, as far as this
+    # node knows (a change record keeps the entry's posting time)
+    status_seen: Mapped[int] = mapped_column(server_default="0")
 
     __table_args__ = (
         ForeignKeyConstraint(["content_origin", "content_seq"], ["records.origin", "records.seq"]),
@@ -103,6 +107,12 @@ class EntryRow(Base):
         # Covers the board's filters, so that counting the matches reads the index alone.
         Index(None, "status", "expires", "kind", "category", "community", "created"),
         Index(None, "created"),
+        # The report's reads (migration 0007): the matched and fulfilled entries by when
+        # they changed, and the trades by their date.
+        Index(None, "status", "status_seen", "kind", "category", "community", "created",
+              sqlite_where=sql_text("status IN (1, 2)")),
+        Index(None, "when", "origin", "seq", "status", "expires", "community",
+              sqlite_where=sql_text("kind = 2")),
     )
 
 
