@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from enum import IntEnum
 from typing import TYPE_CHECKING, NamedTuple, TypeVar
@@ -395,7 +395,7 @@ class _Checked:
     engine verifies what it hears, then the store would again); and whether this module
     made the body and the bytes from one another."""
 
-    __slots__ = ("_digest", "_matches_raw", "_verified_by")
+    __slots__ = ("__weakref__", "_digest", "_matches_raw", "_verified_by")  # held_records.py
     _digest: bytes
     _matches_raw: bool
     _verified_by: bytes
@@ -584,3 +584,17 @@ def decode_stored(raw: bytes) -> SignedRecord:
     except protobuf_error as exc:
         raise DecodeError("stored record body is not valid protobuf") from exc
     return _made(raw, _StoredBody.of(msg, raw))
+
+
+def stored_fields(raws: Iterable[bytes]) -> list[tuple[int, int, int, int, bool, int, int]]:
+    """Kind, created, lifetime, when, is-control, urgency, zone: sync/held_records.py's."""
+    record_message, protobuf_error = _protobuf()
+    msg, out = record_message(), []  # one message for all: parsing into it clears it
+    try:
+        for raw in raws:
+            msg.ParseFromString(raw[1:-SIGNATURE_BYTES])
+            out.append((int(msg.kind), msg.created, msg.lifetime, msg.when, bool(msg.control),
+                        int(msg.urgency), msg.zone_id))
+    except protobuf_error as exc:
+        raise DecodeError("stored record body is not valid protobuf") from exc
+    return out

@@ -11,6 +11,11 @@ expired one, unless every origin we hear from seems to be years behind us (a few
 them, or any for an hour of our clock), which means our clock is the one that is wrong.
 Until either is clear, such a record is turned away without being counted as known, to
 be judged again when it comes back.
+
+The records themselves are kept compact (held_records.py): bytes and a short summary
+each, made into records when asked for. Entries and expiry times are kept as ints
+(``origin << 32 | seq``, ``minute << 64 | origin << 32 | seq``) rather than tuples: a
+store of 100,000 entries stays in memory for the node's life.
 """
 
 from __future__ import annotations
@@ -19,7 +24,18 @@ import heapq
 from collections.abc import Iterable, Iterator, Mapping
 from enum import Enum
 
-from meshaid.protocol.record import EntryId, RecordId, SignedRecord
+from meshaid.protocol.record import RecordId, SignedRecord, decode_stored
+from meshaid.sync.held_records import (
+    CONTROL,
+    NOT_SEEN,
+    SEQ_MASK,
+    SUMMARY,
+    HeldRecords,
+    StoredRecords,
+    flags,
+    is_alert,
+    pack_summary,
+)
 from meshaid.sync.lifetime import EPOCH_SLACK, MAX_LIFETIME, expires_at, too_old
 from meshaid.sync.limits import Admission, LimitConfig, OriginLimits
 from meshaid.sync.vector import VersionVector
@@ -58,41 +74,37 @@ class Holdings:
         self._times: dict[int, int] = {}
         self.clock = Clock.UNKNOWN
         self._behind_since: int | None = None  # our minute when only origins behind were seen
-        self._by_origin: dict[int, dict[int, SignedRecord]] = {}
-        # The same bytes, to recognise a copy before paying for decoding it.
-        self._by_raw: dict[bytes, RecordId] = {}
-        self._newest: dict[EntryId, tuple[int, int]] = {}  # entry -> (version, seq) held
+        self._held = HeldRecords()
+        self._newest: dict[int, int] = {}  # entry key -> version << 32 | seq held
         self._evidence: dict[RecordId, set[bytes]] = {}
-        self._first_seen: dict[RecordId, int] = {}
-        self._expiry: list[tuple[int, int, int]] = []  # (minute, origin, seq)
+        self._expiry: list[int] = []  # heap of expiry << 64 | origin << 32 | seq
         self._unscheduled: list[RecordId] = []  # stored before wall time was known
         self._dropped: list[SignedRecord] = []  # see take_dropped
 
     # ----------------------------------------------------------------- reading
 
     def get(self, rid: RecordId) -> SignedRecord | None:
-        by_seq = self._by_origin.get(rid.origin)
-        return None if by_seq is None else by_seq.get(rid.seq)
+        return self._held.get(rid.origin, rid.seq)
 
     def id_of(self, raw: bytes) -> RecordId | None:
-        """The id of a held record with exactly these bytes."""
-        return self._by_raw.get(raw)
+        """The id of a held record with exactly these bytes (found without decoding them)."""
+        return self._held.id_of(raw)
 
     def of_origin(self, origin: int) -> Mapping[int, SignedRecord]:
-        return self._by_origin.get(origin, {})
+        return self._held.of_origin(origin)
 
     def origins(self) -> list[int]:
         """Origins we hold records of."""
-        return list(self._by_origin)
+        return self._held.origins()
 
     def __iter__(self) -> Iterator[SignedRecord]:
-        for by_seq in self._by_origin.values():
-            yield from by_seq.values()
+        return iter(self._held)
 
     def is_newest(self, rec: SignedRecord) -> bool:
         """No held record of the same entry has a higher version."""
-        newest = self._newest.get(rec.entry_id)
-        return newest is None or newest[1] == rec.body.seq
+        origin, seq = rec.entry_id
+        newest = self._newest.get(origin << 32 | seq)
+        return newest is None or newest & SEQ_MASK == rec.body.seq
 
     def is_evidence(self, rec: SignedRecord) -> bool:
         return rec.digest in self._evidence.get(rec.record_id, ())
@@ -129,20 +141,104 @@ class Holdings:
         known: Mapping[int, Iterable[tuple[int, int]]] | None = None,
         first_seen: Mapping[RecordId, int] | None = None,
     ) -> None:
-        first_seen = first_seen or {}
-        for rec in records:
-            held = self.get(rec.record_id)
-            if held is None:
-                self.store(rec, first_seen.get(rec.record_id))
-            elif held.raw != rec.raw:
-                if rec.digest < held.digest:
-                    self.replace(rec)
-                else:
-                    self.add_evidence(rec)
-            self.note_time(rec)
+        """Take what a store holds: records, the seq runs it counted as known, and when
+        each record was first seen. Records as the store gives them (``StoredRecords``)
+        are taken without being made into records (see ``_load_stored``)."""
+        if (isinstance(records, StoredRecords) and self.wall is None and not self._latest
+                and first_seen is records.first_seen):
+            self._load_stored(records)
+        else:
+            first_seen = first_seen or {}
+            for rec in records:
+                self._load_one(rec, first_seen.get(rec.record_id))
         for origin, runs in (known or {}).items():
             for first, last in runs:
                 self.vector.add_range(origin, first, last)
+
+    def _load_one(self, rec: SignedRecord, first_seen: int | None) -> None:
+        held = self.get(rec.record_id)
+        if held is None:
+            self.store(rec, first_seen)
+        elif held.raw != rec.raw:
+            if rec.digest < held.digest:
+                self.replace(rec)
+            else:
+                self.add_evidence(rec)
+        self.note_time(rec)
+
+    def _load_stored(self, records: StoredRecords) -> None:
+        """Load a store's rows as ``_load_one`` would, one after the other in (origin,
+        seq) order, with the same result, but on their summaries: in that order a
+        record is never late for its origin's limits (limits.settle finds no held record
+        after it), so each is held as its kind says, and the rest is bookkeeping, done an
+        origin at a time. With no wall clock yet, our clock is not confirmed: expiries
+        are scheduled as ``expires_unsure``."""
+        for origin in sorted(records.by_origin):
+            by_seq = dict(sorted(records.by_origin[origin].items()))
+            if by_seq:
+                self._load_origin(origin, by_seq)
+        heapq.heapify(self._expiry)
+        for raw, seen in records.twins:
+            self._load_one(decode_stored(raw), seen)
+
+    def _load_origin(self, origin: int, by_seq: dict[int, bytes]) -> None:
+        """One origin's records (seq -> summary + raw, ascending) into holdings that hold
+        none of its records."""
+        newest = self._newest
+        expiry = self._expiry
+        entries: list[int] = []  # the entry of each record that is not a control record
+        creates: tuple[list[int], list[int]] = ([], [])  # by precedence: created << 32 | seq
+        controls = 0
+        created_top = -1
+        base = origin << 32
+        unpack = SUMMARY.unpack_from
+        for seq, value in by_seq.items():
+            seen, _right, unsure, entry_origin, entry_seq, version, created, bits, _zone = (
+                unpack(value))
+            key = entry_origin << 32 | entry_seq
+            if seen == NOT_SEEN:
+                self._unscheduled.append(RecordId(origin, seq))
+            else:
+                expiry.append(unsure << 64 | base | seq)
+            if bits & CONTROL:
+                controls += 1
+            else:
+                entries.append(key)
+                if not version:  # it creates its entry (a change has a version above 0)
+                    creates[1 if is_alert(bits) else 0].append(created << 32 | seq)
+            mark = version << 32 | seq
+            if mark > newest.get(key, -1):
+                newest[key] = mark
+            if created > created_top:
+                created_top = created
+        self._held.put_stored_origin(origin, by_seq)
+        self.limits.held_stored(origin, controls, entries, creates)
+        seqs = list(by_seq)
+        self._latest[origin] = (seqs[-1], int(unpack(by_seq[seqs[-1]])[6]))
+        if seqs[-1] - seqs[0] + 1 == len(seqs):
+            self.vector.add_range(origin, seqs[0], seqs[-1])  # no gaps: the usual case
+        else:
+            first = last = seqs[0]
+            for seq in seqs[1:]:
+                if seq != last + 1:
+                    self.vector.add_range(origin, first, last)
+                    first = seq
+                last = seq
+            self.vector.add_range(origin, first, last)
+        if created_top > EPOCH_SLACK:
+            self._note(origin, created_top)
+
+    def _summary(self, rec: SignedRecord, first_seen: int | None) -> bytes:
+        body = rec.body
+        eid = rec.entry_id
+        bits = flags(bool(body.control), body.kind, body.status, body.urgency)
+        right = unsure = 0
+        if first_seen is None:
+            first_seen = NOT_SEEN
+        else:
+            right, unsure = _expiry(rec, first_seen)
+        return pack_summary(first_seen, right, unsure, eid.origin, eid.seq, body.version,
+                            body.created, bits, body.zone_id)
 
     def store(
         self, rec: SignedRecord, first_seen: int | None, admission: Admission | None = None
@@ -150,21 +246,20 @@ class Holdings:
         """Hold ``rec`` (as the limits admitted it: see limits.py); True when its seq was
         not known before."""
         rid = rec.record_id
-        self._by_origin.setdefault(rid.origin, {})[rid.seq] = rec
+        self._held.put(rec, self._summary(rec, first_seen))
         self.limits.held(rec, admission)
         latest = self._latest.get(rid.origin)
         if latest is None or rid.seq > latest[0]:
             self._latest[rid.origin] = (rid.seq, rec.body.created)
-        self._by_raw[rec.raw] = rid
         eid = rec.entry_id
-        newest = self._newest.get(eid)
-        if newest is None or (rec.body.version, rid.seq) > newest:
-            self._newest[eid] = (rec.body.version, rid.seq)
+        key = eid.origin << 32 | eid.seq
+        mark = rec.body.version << 32 | rid.seq
+        if mark > self._newest.get(key, -1):
+            self._newest[key] = mark
         if first_seen is None:
             self._unscheduled.append(rid)
         else:
-            self._first_seen[rid] = first_seen
-            self._schedule_expiry(rec)
+            self._schedule(rid.origin, rid.seq)
         new = self.vector.add(rid.origin, rid.seq)
         for seq in self.limits.settle(rec):
             self._drop(rid.origin, seq)
@@ -177,22 +272,24 @@ class Holdings:
         return dropped
 
     def _drop(self, origin: int, seq: int) -> None:
-        by_seq = self._by_origin.get(origin, {})
-        rec = by_seq.pop(seq, None)
+        rec = self._held.pop(origin, seq)
         if rec is None:
             return
         self._dropped.append(rec)
-        self._by_raw.pop(rec.raw, None)
-        self._first_seen.pop(rec.record_id, None)
         self.limits.released(rec)
         self.vector.remove(origin, seq)
         eid = rec.entry_id
-        if self._newest.get(eid, (0, 0))[1] == seq:
-            del self._newest[eid]
-            for other, held in by_seq.items():
-                newest = self._newest.get(eid)
-                if held.entry_id == eid and (newest is None or (held.body.version, other) > newest):
-                    self._newest[eid] = (held.body.version, other)
+        key = eid.origin << 32 | eid.seq
+        if self._newest.get(key, 0) & SEQ_MASK == seq:
+            del self._newest[key]
+            self._renew(origin, key)
+
+    def _renew(self, origin: int, key: int) -> None:
+        """The newest held record of entry ``key`` among ``origin``'s."""
+        newest = self._newest
+        for seq, entry, version in self._held.entries(origin):
+            if entry == key and (version << 32 | seq) > newest.get(key, -1):
+                newest[key] = version << 32 | seq
 
     def add_evidence(self, rec: SignedRecord) -> None:
         """A second, different record for a held (origin, seq): remembered, not held."""
@@ -203,23 +300,22 @@ class Holdings:
         becomes evidence; returns that record. The store's rule (sync/merge.py): of two
         records an origin signed for one seq, the one with the lower digest counts."""
         rid = rec.record_id
-        by_seq = self._by_origin[rid.origin]
-        old = by_seq[rid.seq]
+        old = self._held.get(rid.origin, rid.seq)
+        summary = self._held.summary(rid.origin, rid.seq)
+        if old is None or summary is None:
+            raise KeyError(rid.seq)
         self.add_evidence(old)
-        by_seq[rid.seq] = rec
+        seen = None if summary.first_seen == NOT_SEEN else summary.first_seen
+        self._held.put(rec, self._summary(rec, seen))
         demoted = self.limits.demoted(rid)
         self.limits.released(old)
         self.limits.held(rec, Admission.ORDINARY if demoted else None)
-        self._by_raw.pop(old.raw, None)
-        self._by_raw[rec.raw] = rid
         for eid in {old.entry_id, rec.entry_id}:
-            self._newest.pop(eid, None)
-            for seq, held in by_seq.items():
-                newest = self._newest.get(eid)
-                if held.entry_id == eid and (newest is None or (held.body.version, seq) > newest):
-                    self._newest[eid] = (held.body.version, seq)
-        if rid in self._first_seen:
-            self._schedule_expiry(rec)
+            key = eid.origin << 32 | eid.seq
+            self._newest.pop(key, None)
+            self._renew(rid.origin, key)
+        if seen is not None:
+            self._schedule(rid.origin, rid.seq)
         return old
 
     # ----------------------------------------------------------------- expiry
@@ -255,6 +351,9 @@ class Holdings:
         origin = rec.body.origin
         if created <= self._times.get(origin, -1):
             return
+        self._note(origin, created)
+
+    def _note(self, origin: int, created: int) -> None:
         if origin not in self._times and len(self._times) >= MAX_CLOCK_ORIGINS:
             del self._times[min(self._times, key=self._times.__getitem__)]
         self._times[origin] = created
@@ -287,42 +386,61 @@ class Holdings:
                 state = Clock.AHEAD
         if state != self.clock:
             self.clock = state
-            self._expiry = []
-            for by_seq in self._by_origin.values():
-                for rec in by_seq.values():
-                    if rec.record_id in self._first_seen:
-                        self._schedule_expiry(rec)
+            right = state == Clock.RIGHT
+            self._expiry = [summary.expires(right) << 64 | origin << 32 | seq
+                            for origin, seq, summary in self._held.first_seen()]
+            heapq.heapify(self._expiry)
 
-    def _schedule_expiry(self, rec: SignedRecord) -> None:
-        rid = rec.record_id
-        minute = self.expires(rec, self._first_seen.get(rid))
-        heapq.heappush(self._expiry, (minute, rid.origin, rid.seq))
+    def _schedule(self, origin: int, seq: int) -> None:
+        summary = self._held.summary(origin, seq)
+        if summary is not None:
+            minute = summary.expires(self.clock == Clock.RIGHT)
+            heapq.heappush(self._expiry, minute << 64 | origin << 32 | seq)
 
     def prune(self, wall_minutes: int) -> list[SignedRecord]:
         """Set the wall clock and forget the records past their prune time; their seqs
         stay known. Records stored before the clock was known count as first seen now."""
         self.wall = wall_minutes
         self._judge_clock()
+        held = self._held
         for rid in self._unscheduled:
-            rec = self.get(rid)
-            if rec is not None:
-                self._first_seen.setdefault(rid, wall_minutes)
-                self._schedule_expiry(rec)
+            summary = held.summary(rid.origin, rid.seq)
+            if summary is None:
+                continue
+            if summary.first_seen == NOT_SEEN:
+                rec = held.get(rid.origin, rid.seq)
+                if rec is None:
+                    continue
+                right, unsure = _expiry(rec, wall_minutes)
+                held.set_summary(rid.origin, rid.seq, pack_summary(
+                    wall_minutes, right, unsure, *summary[3:]))
+            self._schedule(rid.origin, rid.seq)
         self._unscheduled = []
         pruned: list[SignedRecord] = []
-        while self._expiry and self._expiry[0][0] < wall_minutes:
-            minute, origin, seq = heapq.heappop(self._expiry)
-            by_seq = self._by_origin.get(origin)
-            if by_seq is None or (rec := by_seq.get(seq)) is None:
+        right = self.clock == Clock.RIGHT
+        expiry = self._expiry
+        due = wall_minutes - self.margin  # the heap holds expiries, without the margin
+        while expiry and expiry[0] >> 64 < due:
+            item = heapq.heappop(expiry)
+            minute, origin, seq = item >> 64, item >> 32 & SEQ_MASK, item & SEQ_MASK
+            summary = held.summary(origin, seq)
+            if summary is None:
                 continue
-            if self.expires(rec, self._first_seen.get(rec.record_id)) > minute:
+            if summary.expires(right) > minute:
                 continue  # replaced by another record of that seq, due later
-            del by_seq[seq]
+            rec = held.pop(origin, seq)
+            if rec is None:
+                continue
             pruned.append(rec)
             self.limits.released(rec)
-            self._by_raw.pop(rec.raw, None)
-            self._first_seen.pop(rec.record_id, None)
-            newest = self._newest.get(rec.entry_id)
-            if newest is not None and newest[1] == seq:
-                del self._newest[rec.entry_id]
+            key = summary.entry_origin << 32 | summary.entry_seq
+            newest = self._newest.get(key)
+            if newest is not None and newest & SEQ_MASK == seq:
+                del self._newest[key]
         return pruned
+
+
+def _expiry(rec: SignedRecord, first_seen: int) -> tuple[int, int]:
+    """lifetime.expires_at of ``rec``: with our clock confirmed right, and with it not."""
+    return (expires_at(rec.body, first_seen, clock_ahead=False),
+            expires_at(rec.body, first_seen, clock_ahead=True))

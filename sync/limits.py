@@ -33,13 +33,14 @@ record is neither kept nor relayed, nor counted as known (see accepting.py).
 
 from __future__ import annotations
 
+from array import array
 from bisect import bisect_left, bisect_right, insort
 from collections import Counter
 from dataclasses import dataclass
 from enum import Enum
 from typing import TypeVar
 
-from meshaid.protocol.record import EntryId, Kind, RecordId, SignedRecord
+from meshaid.protocol.record import Kind, RecordId, SignedRecord
 from meshaid.sync.lifetime import EPOCH_SLACK
 
 _K = TypeVar("_K")
@@ -49,7 +50,7 @@ _K = TypeVar("_K")
 HORIZON_MINUTES = 24 * 60
 # Changes to an alert that keep alert precedence: a correction and the all-clear.
 ALERT_CHANGES = 2
-_MAX_MINUTE = 0xFFFF_FFFF  # above any signed minute: (seq, _MAX_MINUTE) sorts after seq
+_LOW = 0xFFFF_FFFF  # (a, b) of two 32-bit numbers is kept as a << 32 | b: it sorts alike
 
 
 @dataclass(frozen=True)
@@ -77,13 +78,14 @@ class OriginLimits:
     def __init__(self, config: LimitConfig) -> None:
         self.config = config
         # (origin, with alert precedence) -> (created, seq) of the held records that
-        # created entries, ascending
-        self._times: dict[tuple[int, bool], list[tuple[int, int]]] = {}
-        # The same records as (seq, created), ascending: ``settle`` looks at the few
-        # after a seq without walking them all (loading a store is one settle a record).
-        self._seqs: dict[tuple[int, bool], list[tuple[int, int]]] = {}
+        # created entries, ascending, each as created << 32 | seq (8 bytes, not a tuple)
+        self._times: dict[tuple[int, bool], array[int]] = {}
+        # The same records as seq << 32 | created, ascending: ``settle`` looks at the few
+        # after a seq without walking them all.
+        self._seqs: dict[tuple[int, bool], array[int]] = {}
         self._created: Counter[int] = Counter()  # origin -> held entries it created
-        self._per_entry: Counter[EntryId] = Counter()  # entry -> held records of it
+        # entry (origin << 32 | seq) -> held records of it
+        self._per_entry: Counter[int] = Counter()
         self._control: Counter[int] = Counter()  # origin -> held control records
         self._demoted: set[RecordId] = set()  # held alerts beyond their alert bucket
 
@@ -102,10 +104,31 @@ class OriginLimits:
         precedence = body.kind == Kind.ALERT and admission != Admission.ORDINARY
         if body.kind == Kind.ALERT and not precedence:
             self._demoted.add(rec.record_id)
-        self._per_entry[rec.entry_id] += 1
+        self._per_entry[_key(rec)] += 1
         if _creates(rec):
             self._created[body.origin] += 1
             self._add((body.origin, precedence), body.created, body.seq)
+
+    def held_stored(self, origin: int, controls: int, entries: list[int],
+                    creates: tuple[list[int], list[int]]) -> None:
+        """``held`` for each of ``origin``'s records loaded from a store, an origin with
+        none held yet, in ascending seq: ``controls`` control records, the entry of each
+        other record (origin << 32 | seq), and the records that create entries as
+        created << 32 | seq, without alert precedence and with. In that order ``settle``
+        finds nothing after any of them (sync/holdings.py loads records so)."""
+        if controls:
+            self._control[origin] += controls
+        self._per_entry.update(entries)
+        for precedence in (False, True):
+            made = creates[precedence]
+            if not made:
+                continue
+            self._created[origin] += len(made)
+            bucket = (origin, precedence)
+            seqs = array("Q", [(item & _LOW) << 32 | item >> 32 for item in made])
+            times = self._times.get(bucket, array("Q"))
+            self._times[bucket] = array("Q", sorted([*times, *made]))
+            self._seqs[bucket] = self._seqs.get(bucket, array("Q")) + seqs
 
     def released(self, rec: SignedRecord) -> None:
         """``rec`` is no longer held (pruned, or replaced by the other record of its seq)."""
@@ -116,18 +139,18 @@ class OriginLimits:
             return
         demoted = rec.record_id in self._demoted
         self._demoted.discard(rec.record_id)
-        _decrement(self._per_entry, rec.entry_id)
+        _decrement(self._per_entry, _key(rec))
         if not _creates(rec):
             return
         _decrement(self._created, origin)
         self._remove((origin, body.kind == Kind.ALERT and not demoted), body.created, body.seq)
 
     def _add(self, key: tuple[int, bool], created: int, seq: int) -> None:
-        insort(self._times.setdefault(key, []), (created, seq))
-        insort(self._seqs.setdefault(key, []), (seq, created))
+        insort(self._times.setdefault(key, array("Q")), created << 32 | seq)
+        insort(self._seqs.setdefault(key, array("Q")), seq << 32 | created)
 
     def _remove(self, key: tuple[int, bool], created: int, seq: int) -> None:
-        for table, item in ((self._times, (created, seq)), (self._seqs, (seq, created))):
+        for table, item in ((self._times, created << 32 | seq), (self._seqs, seq << 32 | created)):
             rows = table.get(key)
             if rows is None:
                 continue
@@ -158,8 +181,9 @@ class OriginLimits:
             seqs = self._seqs.get((origin, precedence))
             if not seqs:
                 continue
-            first = bisect_right(seqs, (seq, _MAX_MINUTE))
-            for s, c in seqs[first : first + 2 * burst]:  # a copy: the loop changes seqs
+            first = bisect_right(seqs, seq << 32 | _LOW)
+            for item in seqs[first : first + 2 * burst]:  # a copy: the loop changes seqs
+                s, c = item >> 32, item & _LOW
                 if self._tokens(origin, precedence, c, s, rate, burst) >= 1.0:
                     continue
                 self._remove((origin, precedence), c, s)
@@ -182,7 +206,7 @@ class OriginLimits:
                 return Admission.REFUSED, "control_cap"
             return Admission.ALERT, None  # control records go first, like alerts
         if not _creates(rec):
-            held = self._per_entry[rec.entry_id]
+            held = self._per_entry[_key(rec)]
             if held >= cfg.max_entry_records:
                 return Admission.REFUSED, "entry_cap"
             if alert and held <= ALERT_CHANGES:
@@ -215,13 +239,19 @@ class OriginLimits:
         tokens = float(burst)
         last = start
         if times:
-            for when, other in times[bisect_left(times, (start, 0)) :]:
+            for item in times[bisect_left(times, max(start, 0) << 32) :]:
+                when, other = item >> 32, item & _LOW
                 if other >= seq:
                     continue
                 when = min(when, created)  # signed later, yet earlier in seq: counted now
                 tokens = min(float(burst), tokens + per_minute * (when - last)) - 1.0
                 last = when
         return min(float(burst), tokens + per_minute * (created - last))
+
+
+def _key(rec: SignedRecord) -> int:
+    origin, seq = rec.entry_id
+    return origin << 32 | seq
 
 
 def _decrement(counter: Counter[_K], key: _K) -> None:

@@ -273,8 +273,7 @@ class Daemon:
                                 authorised=authorised,
                                 airtime=lambda size: airtime_seconds(size + overhead, preset))
             first_new = first_unannounced(state.known, self.store.origin, self.store.next_seq())
-            held_records = [r for r in state.records
-                            if r.body.origin != self.store.origin or r.body.seq < first_new]
+            held_records = state.records.without(self.store.origin, first_new)
             engine.load(held_records, known=state.known, first_seen=state.first_seen)
             held = len(held_records)
             del state, held_records

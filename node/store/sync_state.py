@@ -5,12 +5,15 @@ restart is counted from when the record really arrived, not from the restart), a
 seq runs the engine counted as held (pruned or reported pruned), so nobody is asked for
 them again. The engine's known runs are written back after each prune.
 
-Records are loaded with ``decode_stored``: bytes this store accepted once are parsed, not
-checked again, and their texts stay packed (the engine never reads them), so a store of
-100,000 entries loads in a second or two instead of the best part of a minute. While a
-load makes its hundreds of thousands of long-lived objects, none of which refer to each
-other in cycles, Python's cyclic garbage collector is kept off (``bulk_load``): it would
-otherwise walk them all again and again.
+Records go to the engine as the store holds them (``StoredRecords``): each row's id,
+entry, version and status from its columns, its bytes, and the few fields the engine needs of
+the rest, made into the compact form the engine holds records in (sync/held_records.py)
+a batch of rows at a time. Bytes this store accepted once are not checked again, and no
+record object is made until one is asked for. The rows are read in the table's own order
+(the engine sorts them an origin at a time), which costs a fraction of walking the
+primary key's index. While a load makes its hundreds of thousands of long-lived objects,
+none of which refer to each other in cycles, Python's cyclic garbage collector is kept
+off (``bulk_load``): it would otherwise walk them all again and again.
 """
 
 from __future__ import annotations
@@ -20,7 +23,8 @@ from dataclasses import dataclass
 
 from meshaid.node.store.board import BoardStore
 from meshaid.node.store.merging import bulk_load
-from meshaid.protocol.record import RecordId, SignedRecord, decode_stored
+from meshaid.protocol.record import RecordId
+from meshaid.sync.held_records import StoredRecords
 
 __all__ = ["Runs", "SyncState", "bulk_load", "keep_known_runs", "load_sync_state",
            "store_summary"]
@@ -32,28 +36,25 @@ _BATCH = 4096
 
 @dataclass(frozen=True)
 class SyncState:
-    records: list[SignedRecord]
-    first_seen: dict[RecordId, int]
+    records: StoredRecords
+    first_seen: Mapping[RecordId, int]
     known: dict[int, list[tuple[int, int]]]
 
 
 def load_sync_state(store: BoardStore) -> SyncState:
-    records: list[SignedRecord] = []
-    first_seen: dict[RecordId, int] = {}
+    records = StoredRecords()
     known: dict[int, list[tuple[int, int]]] = {}
     with store.reading() as conn, bulk_load():
-        cur = conn.execute("SELECT raw, first_seen FROM records ORDER BY origin, seq")
-        while rows := cur.fetchmany(_BATCH):
-            for raw, seen in rows:
-                rec = decode_stored(raw)
-                records.append(rec)
-                first_seen[rec.record_id] = seen
+        cur = conn.execute("SELECT origin, seq, raw, first_seen, entry_origin, entry_seq, "
+                           "version, status FROM records")
+        while batch := cur.fetchmany(_BATCH):
+            records.add(batch)
         runs = conn.execute(
             'SELECT origin, "first", "last" FROM known_runs ORDER BY origin, "first"'
         ).fetchall()
         for origin, first, last in runs:
             known.setdefault(origin, []).append((first, last))
-    return SyncState(records, first_seen, known)
+    return SyncState(records, records.first_seen, known)
 
 
 def keep_known_runs(store: BoardStore, runs: Runs) -> None:
