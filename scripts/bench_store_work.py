@@ -185,8 +185,8 @@ o, n, m = c.execute("SELECT origin, next_seq, clock_minute FROM local_state").fe
 top = c.execute("SELECT max(seq) FROM records WHERE origin = ?", (o,)).fetchone()[0]
 seq = max(n, (top or 0) + 1)
 raw = b"\\x01" + SigningKey(bytes(32)).sign(b"need water" * 8).signature * 2
-c.execute("INSERT INTO records VALUES (?, ?, ?, ?, ?, ?, 0, 0, ?)",
-          (o, seq, raw, hashlib.sha256(raw).digest(), o, seq, m))
+c.execute("INSERT INTO records VALUES (?, ?, ?, ?, ?, ?, 0, 0, ?, ?)",
+          (o, seq, raw, hashlib.sha256(raw).digest(), o, seq, m, bytes(46)))
 row = c.execute("SELECT * FROM entries LIMIT 1").fetchone()
 c.execute(f"INSERT INTO entries VALUES ({{', '.join('?' * len(row))}})",
           (o, seq, "Z" * 13) + row[3:17] + (o, seq, o, seq) + row[21:])
@@ -306,7 +306,7 @@ def sqlite_merge(
                 VerifyKey(keys[rec.body.origin]).verify(SIGN_DOMAIN + raw[:-64], raw[-64:])
         part = rows[at : at + per]
         conn.execute("BEGIN IMMEDIATE")
-        conn.executemany("INSERT INTO records VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        conn.executemany("INSERT INTO records VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                          [rec for rec, _entry in part])
         conn.executemany(entry_sql, [entry for _rec, entry in part if entry is not None])
         conn.executemany(

@@ -28,7 +28,7 @@ from __future__ import annotations
 import functools
 import struct
 import weakref
-from collections.abc import Callable, ItemsView, Iterable, Iterator, Mapping
+from collections.abc import Callable, ItemsView, Iterable, Iterator, Mapping, Sequence
 from typing import NamedTuple
 
 from meshaid.protocol.record import (
@@ -65,6 +65,11 @@ def flags(control: bool, kind: int, status: int, urgency: int) -> int:
 
 def is_alert(flags: int) -> bool:
     return flags >> _KIND & 3 == Kind.ALERT
+
+
+def unpack_flags(flags: int) -> tuple[bool, int, int, int]:
+    """(control, kind, status, urgency) of ``flags``."""
+    return bool(flags & CONTROL), flags >> _KIND & 3, flags >> _STATUS & 3, flags >> _URGENCY & 3
 
 
 class Summary(NamedTuple):
@@ -111,6 +116,34 @@ def expiry_minutes(control: bool, kind: Kind, lifetime: int, when: int, created:
     old = EPOCH_SLACK < created < first_seen - MAX_LIFETIME
     return ((first_seen if wrong else created) + life,
             (first_seen if wrong or old else created) + life)
+
+
+def summary_of(rec: SignedRecord, first_seen: int | None) -> bytes:
+    """The summary ``rec`` is held with, first seen at ``first_seen`` (None: not yet)."""
+    body = rec.body
+    eid = rec.entry_id
+    bits = flags(bool(body.control), body.kind, body.status, body.urgency)
+    right = unsure = 0
+    if first_seen is None:
+        first_seen = NOT_SEEN
+    else:
+        right, unsure = expiry_minutes(bool(body.control), body.kind, body.lifetime,
+                                       body.when, body.created, first_seen)
+    return pack_summary(first_seen, right, unsure, eid.origin, eid.seq, body.version,
+                        body.created, bits, body.zone_id)
+
+
+# A store may keep each record's summary beside it (node/store: ``records.held``), so
+# that loading a store builds no summary: this byte leads what it keeps, and a summary
+# kept under another layout (another version, another length) is made again from the
+# record. Change it whenever SUMMARY or ``summary_of`` changes.
+KEPT_VERSION = b"\x01"
+KEPT_BYTES = 1 + SUMMARY_BYTES
+
+
+def kept_summary(rec: SignedRecord, first_seen: int) -> bytes:
+    """What a store keeps of ``rec``'s summary (see KEPT_VERSION)."""
+    return KEPT_VERSION + summary_of(rec, first_seen)
 
 
 def leading_id(raw: bytes) -> tuple[int, int] | None:
@@ -307,6 +340,12 @@ class _Items(ItemsView[int, SignedRecord]):
 StoredRow = tuple[int, int, bytes, int, int, int, int, int]
 
 
+# A row of the store's records table led by the summary it kept: origin, seq, kept
+# summary (None: none kept), raw, then anything (node/store/sync_state.py reads the
+# columns of a StoredRow after them, for the rows whose summary has to be made).
+KeptRow = tuple[int, int, bytes | None, bytes, *tuple[object, ...]]
+
+
 class StoredRecords:
     """Records as a node's store holds them, made ready to load into the engine in one
     go (``add``, a batch of rows at a time). Iterating makes records of them
@@ -342,6 +381,26 @@ class StoredRecords:
                 pack = packers[len(raw)] = struct.Struct(f"{SUMMARY.format}{len(raw)}s").pack
             by_seq[seq] = pack(seen, right, unsure, entry_origin, entry_seq, version, created,
                                bits, zone_id, raw)
+
+    def add_kept(self, rows: Sequence[KeptRow]) -> list[int]:
+        """Rows that start (origin, seq, kept summary, raw) whose store kept their
+        summaries (``kept_summary``); returns the indexes of those it could not take (no
+        summary kept, or under another layout), for ``add`` to take from their fields."""
+        by_origin = self.by_origin
+        left = []
+        for i, row in enumerate(rows):
+            origin, seq, kept, raw = row[0], row[1], row[2], row[3]
+            if kept is None or len(kept) != KEPT_BYTES or kept[:1] != KEPT_VERSION:
+                left.append(i)
+                continue
+            by_seq = by_origin.get(origin)
+            if by_seq is None:
+                by_seq = by_origin[origin] = {}
+            elif seq in by_seq:
+                left.append(i)
+                continue
+            by_seq[seq] = kept[1:] + raw
+        return left
 
     def __len__(self) -> int:
         return sum(len(by_seq) for by_seq in self.by_origin.values()) + len(self.twins)

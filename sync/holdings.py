@@ -21,7 +21,7 @@ store of 100,000 entries stays in memory for the node's life.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Container, Iterable, Iterator, Mapping
 from enum import Enum
 
 from meshaid.protocol.record import RecordId, SignedRecord, decode_stored
@@ -32,12 +32,14 @@ from meshaid.sync.held_records import (
     SUMMARY,
     HeldRecords,
     StoredRecords,
-    flags,
     is_alert,
     pack_summary,
+    summary_of,
+    unpack_flags,
 )
 from meshaid.sync.lifetime import EPOCH_SLACK, MAX_LIFETIME, expires_at, too_old
 from meshaid.sync.limits import Admission, LimitConfig, OriginLimits
+from meshaid.sync.priority import Rank, class_of, rank_of
 from meshaid.sync.vector import VersionVector
 
 # Origins seen years behind our clock, and at most one near it (our own), before we take
@@ -105,6 +107,20 @@ class Holdings:
         origin, seq = rec.entry_id
         newest = self._newest.get(origin << 32 | seq)
         return newest is None or newest & SEQ_MASK == rec.body.seq
+
+    def rank_of(self, origin: int, seq: int, local_zones: Container[int]) -> Rank | None:
+        """``priority.send_rank`` of the held record (origin, seq), as the engine ranks it
+        (context.py), from its summary: ranking every held record for an answer makes
+        none of them (None: not held)."""
+        summary = self._held.summary(origin, seq)
+        if summary is None:
+            return None
+        control, kind, status, urgency = unpack_flags(summary.flags)
+        newest = self._newest.get(summary.entry_origin << 32 | summary.entry_seq)
+        klass = class_of(control, kind, status, newest is None or newest & SEQ_MASK == seq,
+                         self.limits.demoted(RecordId(origin, seq)))
+        return rank_of(klass, urgency, summary.zone_id in local_zones, summary.created,
+                       origin, seq)
 
     def is_evidence(self, rec: SignedRecord) -> bool:
         return rec.digest in self._evidence.get(rec.record_id, ())
@@ -229,16 +245,7 @@ class Holdings:
             self._note(origin, created_top)
 
     def _summary(self, rec: SignedRecord, first_seen: int | None) -> bytes:
-        body = rec.body
-        eid = rec.entry_id
-        bits = flags(bool(body.control), body.kind, body.status, body.urgency)
-        right = unsure = 0
-        if first_seen is None:
-            first_seen = NOT_SEEN
-        else:
-            right, unsure = _expiry(rec, first_seen)
-        return pack_summary(first_seen, right, unsure, eid.origin, eid.seq, body.version,
-                            body.created, bits, body.zone_id)
+        return summary_of(rec, first_seen)
 
     def store(
         self, rec: SignedRecord, first_seen: int | None, admission: Admission | None = None

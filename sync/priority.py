@@ -29,15 +29,20 @@ Rank = tuple[int, int, int, int, int, int]
 
 def entry_class(body: RecordBody, newest: bool, demoted: bool = False) -> int:
     """``demoted``: an alert beyond its origin's alert bucket (limits.py), sent as others."""
-    if body.control:
+    return class_of(bool(body.control), body.kind, body.status, newest, demoted)
+
+
+def class_of(control: bool, kind: int, status: int, newest: bool, demoted: bool) -> int:
+    """``entry_class`` on the numbers a held record's summary keeps (sync/held_records.py)."""
+    if control:
         return CONTROL
     if not newest:
         return SUPERSEDED
-    if body.kind == Kind.ALERT and not demoted:
+    if kind == Kind.ALERT and not demoted:
         return ALERT
-    if body.status == Status.OPEN:
-        return OPEN_NEED if body.kind == Kind.NEED else OPEN
-    if body.status == Status.MATCHED:
+    if status == Status.OPEN:
+        return OPEN_NEED if kind == Kind.NEED else OPEN
+    if status == Status.MATCHED:
         return MATCHED
     return CLOSED
 
@@ -55,6 +60,12 @@ def send_rank(
         body.origin,
         body.seq,
     )
+
+
+def rank_of(klass: int, urgency: int, local: bool, created: int, origin: int,
+            seq: int) -> Rank:
+    """``send_rank`` from its parts (a held record's summary, without the record)."""
+    return (klass, URGENCY_ORDER[urgency], 0 if local else 1, -created, origin, seq)  # type: ignore[index]
 
 
 def is_alert(body: RecordBody) -> bool:

@@ -38,6 +38,7 @@ from meshaid.protocol.record import (
     decode_stored,
 )
 from meshaid.sync.authority import Authorised, owner_only
+from meshaid.sync.held_records import kept_summary
 from meshaid.sync.lifetime import expires_at, lifetime_of
 from meshaid.sync.merge import EntryState, Outcome, join, shown_status
 
@@ -61,7 +62,7 @@ _UPDATE_STATUS = (
 )
 _INSERT_RECORD = (
     "INSERT INTO records (origin, seq, raw, digest, entry_origin, entry_seq, version, status, "
-    "first_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "first_seen, held) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _UPSERT_MATCH = (
     "INSERT INTO matches (origin, seq, code, need_origin, need_seq, offer_origin, offer_seq, "
@@ -126,7 +127,7 @@ def record_row(rec: SignedRecord, first_seen: int) -> tuple[object, ...]:
     body = rec.body
     eid = rec.entry_id
     return (body.origin, body.seq, rec.raw, rec.digest, eid.origin, eid.seq, body.version,
-            int(body.status), first_seen)
+            int(body.status), first_seen, kept_summary(rec, first_seen))
 
 
 def entry_row(state: EntryState, first_seen: int, status_seen: int | None = None
@@ -297,7 +298,8 @@ class Merge:
         digest = rec.digest
         self._held[rid] = Held(rec.raw, digest, eid, self.now)
         self._new_records.append((rid.origin, rid.seq, rec.raw, digest, eid.origin, eid.seq,
-                                  body.version, int(body.status), self.now))
+                                  body.version, int(body.status), self.now,
+                                  kept_summary(rec, self.now)))
         if body.control:
             return Outcome.NEW  # about the neighbourhood: kept, never an entry
         if body.match is not None:
@@ -424,8 +426,9 @@ class Merge:
         eid = rec.entry_id
         self.cur.execute(
             "UPDATE records SET raw = ?, digest = ?, entry_origin = ?, entry_seq = ?, "
-            "version = ?, status = ? WHERE origin = ? AND seq = ?",
-            (rec.raw, rec.digest, *eid, rec.body.version, int(rec.body.status), *rid),
+            "version = ?, status = ?, held = ? WHERE origin = ? AND seq = ?",
+            (rec.raw, rec.digest, *eid, rec.body.version, int(rec.body.status),
+             kept_summary(rec, held.first_seen), *rid),
         )
         self._held[rid] = Held(rec.raw, rec.digest, eid, held.first_seen)
         for affected in dict.fromkeys((held.entry_id, eid)):

@@ -50,6 +50,9 @@ class RecordRow(Base):
     version: Mapped[int]
     status: Mapped[int]
     first_seen: Mapped[int]  # this node's minute when it first stored this record id
+    # What the sync engine holds it with beside its bytes (meshaid.sync.held_records.
+    # kept_summary), so that a daemon loads the store without decoding it.
+    held: Mapped[bytes | None]
 
     __table_args__ = (Index(None, "entry_origin", "entry_seq"),)
 

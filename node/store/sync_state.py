@@ -45,10 +45,14 @@ def load_sync_state(store: BoardStore) -> SyncState:
     records = StoredRecords()
     known: dict[int, list[tuple[int, int]]] = {}
     with store.reading() as conn, bulk_load():
-        cur = conn.execute("SELECT origin, seq, raw, first_seen, entry_origin, entry_seq, "
-                           "version, status FROM records")
+        # The summaries the store kept (records.held, migration 0008) are taken as they
+        # are; a row without one is summarised from its fields and bytes.
+        cur = conn.execute("SELECT origin, seq, held, raw, first_seen, entry_origin, "
+                           "entry_seq, version, status FROM records")
         while batch := cur.fetchmany(_BATCH):
-            records.add(batch)
+            left = records.add_kept(batch)
+            if left:
+                records.add([(batch[i][0], batch[i][1], *batch[i][3:]) for i in left])
         runs = conn.execute(
             'SELECT origin, "first", "last" FROM known_runs ORDER BY origin, "first"'
         ).fetchall()

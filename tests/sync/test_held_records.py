@@ -125,6 +125,11 @@ def test_a_store_loaded_in_one_go_holds_what_loading_record_by_record_holds(
         assert send_rank(held.body, at_once.is_newest(held)) == send_rank(
             decode_stored(rec.raw).body, one_by_one.is_newest(rec))
         assert is_alert(held.body) == is_alert(rec.body) and held.entry_id == rec.entry_id
+        # Ranked from the summary alone, as the engine ranks the record (context.py).
+        demoted = at_once.limits.demoted(rec.record_id)
+        for zones in ((), (1, 3)):
+            assert at_once.rank_of(*rec.record_id, zones) == send_rank(
+                rec.body, one_by_one.is_newest(rec), rec.body.zone_id in zones, demoted)
         assert held.body == rec.body and held.body.text == rec.body.text and held.matches_raw
     # The same verdicts on what comes next, and the same records pruned as time goes on.
     probe = Signer(40)
