@@ -36,9 +36,10 @@ def demo(keep: Path | None, loss: float, time_scale: float, seed: int) -> None:
     next, over a lossy simulated LoRa mesh. Residents text offers, needs and an alert to
     their nodes from their phones; each node answers with a code and the entries spread
     node by node. Shows the records each node holds every second, then the board as D
-    sees it, and stops everything: usually within 30 s, and after at most a minute of
-    posting even if a lost frame is still being repaired. Needs no radio; nothing outside
-    a temporary directory changes (unless --keep). Ctrl-C stops it cleanly.
+    sees it, and stops everything: usually within a minute or so of the first post, and
+    after at most two minutes even if a lost frame is still being repaired. Needs no
+    radio; nothing outside a temporary directory changes (unless --keep). Ctrl-C stops it
+    cleanly.
 
     Example:
 

@@ -10,9 +10,11 @@ two records an origin signed for one seq, every node keeps the one with the lowe
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 from meshaid.protocol.errors import DecodeError, UsageError
 from meshaid.protocol.frames import RecordsFrame
-from meshaid.protocol.record import SignedRecord
+from meshaid.protocol.record import RecordId, SignedRecord
 from meshaid.sync.api import RecordsAccepted
 from meshaid.sync.context import Context
 from meshaid.sync.digests import Digests
@@ -20,6 +22,14 @@ from meshaid.sync.holdings import Verdict
 from meshaid.sync.outbox import Reason
 from meshaid.sync.relaying import Relaying
 from meshaid.sync.repair import Repair
+
+# Records refused as untrusted kept to be judged again when trust grows (a new roster
+# version in force), the oldest out first: a joined node hears its neighbours' posts
+# before the roster that names them, and asking for them all again cost each hop a round
+# of digests, requests and answers (the demo's line of four, at 10 % loss, often took
+# more than two minutes). Bounded in memory (a record is at most a frame or two) and in
+# work (each is verified at most once per trust change), whoever sent them.
+MAX_UNTRUSTED = 64
 
 
 class Accepting:
@@ -30,6 +40,8 @@ class Accepting:
         self._relaying = relaying
         self._repair = repair
         self._digests = digests
+        # Records refused as untrusted: id -> (record, sender, came in a push).
+        self._untrusted: OrderedDict[RecordId, tuple[SignedRecord, int, bool]] = OrderedDict()
 
     def add_local(self, record: SignedRecord, now: float) -> None:
         holdings = self._ctx.holdings
@@ -101,6 +113,7 @@ class Accepting:
                 ctx.drop(sender, "unknown_origin")
             else:
                 stats.refused["untrusted"] += 1
+                self._keep_untrusted(rec, sender, relay)
             return None
         if not ctx.cache.verify(rec, key):
             ctx.drop(sender, "bad_signature")
@@ -164,11 +177,39 @@ class Accepting:
             # every node has asked, and hop-by-hop requests took more than 12 hours to
             # carry the other side's records across the simulator's mesh. What a node
             # catching up alone asked for (its neighbours all ahead) goes no further.
-            # One taken back (known, not held) goes on like a new one.
+            # One taken back (known, not held) goes on like a new one. So does one a
+            # neighbour asked for too: it may not hear the node that answered us (in a line,
+            # each hop waited for a request and its retries of its own).
             repair = self._repair
-            if relay or not repair.asked_for(rid.origin) or repair.neighbour_behind(now):
+            if (relay or not repair.asked_for(rid.origin) or repair.neighbour_behind(now)
+                    or repair.neighbour_asked(rid.origin, rid.seq, now)):
                 self._relaying.queue(rec, Reason.RELAY, now, sender=sender)
         return rec
+
+    def _keep_untrusted(self, rec: SignedRecord, sender: int, relay: bool) -> None:
+        kept = self._untrusted
+        kept[rec.record_id] = (rec, sender, relay)
+        kept.move_to_end(rec.record_id)
+        while len(kept) > MAX_UNTRUSTED:
+            kept.popitem(last=False)
+
+    def trust_changed(self, now: float) -> None:
+        """The trust hook trusts more: judge again the records it refused lately, as if
+        they had just arrived (verified, stored, passed on as they came)."""
+        kept, self._untrusted = self._untrusted, OrderedDict()
+        accepted: list[SignedRecord] = []
+        for rec, sender, relay in kept.values():
+            rid = rec.record_id
+            if self._ctx.key_for(rid.origin, rid.seq) is None:
+                self._untrusted[rid] = (rec, sender, relay)  # still refused: keep it
+                continue
+            if self._ctx.holdings.get(rid) is not None:
+                continue  # it came again meanwhile
+            taken = self._take(rec, sender, now, relay=relay)
+            if taken is not None:
+                accepted.append(taken)
+        if accepted:
+            self._ctx.events.append(RecordsAccepted(tuple(accepted)))
 
     def _expired(self, rec: SignedRecord, now: float) -> None:
         """``rec`` arrived expired: not kept, but its seq counts as known, as on the nodes

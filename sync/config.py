@@ -164,10 +164,24 @@ class SyncConfig:
     answer_gap: Span = (1.0, 5.0)
     # Requests wait a little too, so that a neighbour missing the same records asks once.
     request_delay: Span = (1.0, 6.0)
-    # No answer after this long (doubling with each unanswered attempt, up to Imax): ask
+    # No answer after this long (doubling with each unanswered attempt): ask
     # again. An answer is lost often enough (a collision, or the requester transmitting
     # when it arrives) that the first retry must come well within an alert's 3 minutes.
+    # At most: repair waits what an answer needs among the neighbours heard (repair.py),
+    # 13 s with two of them.
     request_retry: float = 30.0
+    # ... doubling up to this. At an hour, in the simulator's healed partition (S4), the
+    # last copies missing at the end were on nodes whose every neighbour held them and
+    # that had asked ten times in vain (answers declined while budgets were spent,
+    # collided, or lost), so that they asked once an hour by then. Requests keep within
+    # request_share of the budget whatever this is.
+    request_retry_cap: float = 600.0
+    # Our requests may use at most this share of the budget in a rolling hour. After the
+    # simulator's six-hour partition healed, requests took 2,800-3,200 s of airtime an
+    # hour (every node asking about once a minute, each request heard by neighbours whose
+    # answer share those same requests had used up: 10,000-14,000 declined an hour), and
+    # answers 450-1,400 s. In S2 a node's requests take 1-3 s an hour.
+    request_share: float = 0.10
     # A request for a whole vector (cold start, a node back after days) at most this often.
     complete_retry: float = 600.0
     # Origins that changed within this window lead every digest, newest first.
@@ -265,7 +279,7 @@ class SyncConfig:
             low, high = getattr(self, name)
             if not 0 <= low <= high:
                 raise UsageError(f"{name} must be (low, high) with 0 <= low <= high")
-        positive = ("request_retry", "complete_retry", "digest_recent_window",
+        positive = ("request_retry", "request_retry_cap", "complete_retry", "digest_recent_window",
                     "reassembly_timeout", "relay_slot", "alert_relay_slot", "answer_slot",
                     "answer_turn", "neighbour_memory", "source_memory", "unasked_answerers",
                     "bulk_idle", "answer_ttl", "mismatch_hold", "news_announcers",
@@ -295,6 +309,8 @@ class SyncConfig:
             raise UsageError("digest entries: 0 <= recent <= max")
         if self.prune_margin_minutes < 0:
             raise UsageError("prune_margin_minutes cannot be negative")
+        if not 0 < self.request_share <= 1:
+            raise UsageError("request_share is a share of the budget, 0 < share <= 1")
         for name in ("requester_share", "unasked_share"):
             if not 0 <= getattr(self, name) <= 1:
                 raise UsageError(f"{name} is a share of the bulk cap, 0 <= share <= 1")

@@ -245,8 +245,10 @@ class SyncEngine:
 
     def trust_changed(self, now: float) -> None:
         """The driver's trust hook now trusts more (a new roster version is in force):
-        ask the neighbourhood again, soon, for what it refused before."""
+        take the records it refused lately (the last few are kept for this), and ask the
+        neighbourhood again, soon, for the rest."""
         self._advance(now)
+        self._accepting.trust_changed(now)
         self._digests.trust_changed(now)
 
     def may_spend(self, seconds: float, now: float) -> bool:
@@ -363,6 +365,8 @@ class SyncEngine:
             self._digests.start(now, empty)
             if empty:
                 self._repair.schedule_complete(now)
+            else:
+                self._repair.start(now)
         self._digests.advance(now)
         self._repair.tick(now)
         self._ctx.outbox.promote(now)

@@ -8,6 +8,12 @@ not answer in their turns (sources.py). A request that names answerers for a cat
 holds further requests back until its answers stop coming. A neighbour's request that
 covers what we lack counts as ours: its answers reach us too. A neighbour's GONE pauses
 asking for the seqs it names, for a while (claims.py): it is not signed.
+
+Gaps the store's own seqs show are wanted from the start; an unanswered request is asked
+again after what an answer needs among the neighbours heard, doubling up to a cap; what a
+neighbour asked for and we get by repair is passed on (wants.Overheard); and our requests
+keep within their share of the hour, so that they never use up the budget our
+neighbours' answers need (each neighbour's requests take from its own budget too).
 """
 
 from __future__ import annotations
@@ -16,10 +22,11 @@ from collections import OrderedDict
 
 from meshaid.protocol import frames
 from meshaid.protocol.frames import GoneFrame, RequestFrame, SeqRange
+from meshaid.sync.budget import AirtimeBudget
 from meshaid.sync.context import FULL_FRAME_AIRTIME, Context, turn_stride
 from meshaid.sync.planning import Draft
 from meshaid.sync.sources import Sources
-from meshaid.sync.wants import MAX_LEAD, Wants
+from meshaid.sync.wants import MAX_LEAD, Overheard, Wants
 
 # A request with this many ranges comes from a node catching up: it names more answerers.
 MANY_RANGES = 4
@@ -29,7 +36,7 @@ class Repair:
     def __init__(self, ctx: Context) -> None:
         cfg = ctx.config
         self._ctx = ctx
-        self._wants = Wants(ctx.vector, cfg.request_retry, cfg.trickle_imax)
+        self._wants = Wants(ctx.vector, cfg.request_retry, cfg.request_retry_cap)
         self.request_due: float | None = None
         self.complete_due: float | None = None
         self._last_complete = float("-inf")
@@ -47,6 +54,10 @@ class Repair:
         self._behind: OrderedDict[int, float] = OrderedDict()
         self._housekept = float("-inf")
         self._asked_all = float("-inf")  # a request for a whole vector went out or was heard
+        # Our requests' airtime in the last hour, within their share (SyncConfig).
+        self._spent = AirtimeBudget(max(cfg.request_share * cfg.budget_seconds, 1e-9), 0.0)
+        # What neighbours asked for lately: passed on when it reaches us by repair.
+        self._overheard = Overheard(cfg.answer_ttl, cfg.sender_memory_max)
 
     # ----------------------------------------------------------------- housekeeping
 
@@ -54,6 +65,7 @@ class Repair:
         """Skip named answerers whose turns ended in silence; once a minute, forget what
         digests said exists of origins nothing came of, and senders not heard for long."""
         ctx = self._ctx
+        self._wants.retry_base = self._retry_base(now)
         skipped, none_answered = self._sources.tick(now)
         if skipped:
             ctx.stats.answerers_skipped += skipped
@@ -76,6 +88,7 @@ class Repair:
             if self._wants.missing(origin):
                 self._request_soon(now)
         self._sources.purge(now)
+        self._overheard.expire(now)
         horizon = now - cfg.neighbour_memory
         while self._behind and next(iter(self._behind.values())) < horizon:
             self._behind.popitem(last=False)
@@ -83,6 +96,21 @@ class Repair:
     def wakeup(self) -> float | None:
         """When ``tick`` must run: the end of a named answerer's turns."""
         return self._sources.wakeup()
+
+    def start(self, now: float) -> None:
+        """The engine's first call: the gaps in what the store held (seqs missing below an
+        origin's highest, which the vector shows by itself) are wanted from now on. Before
+        this, such a gap was asked for only once a record of its origin arrived, or a
+        digest made us ask with our whole vector: two engines with one seq missing in the
+        middle took 124-187 s to repair it, waiting on each other's digests."""
+        vector = self._ctx.vector
+        for origin in vector.origins():
+            seqs = vector.seqs(origin)
+            if seqs is None:
+                continue
+            gaps = seqs.missing(seqs.highest)
+            if gaps and self._ctx.trusts(origin, gaps[0][0]) and self._wants.update(origin):
+                self._request_soon(now)
 
     # ----------------------------------------------------------------- what we learn
 
@@ -103,6 +131,10 @@ class Repair:
     def asked_for(self, origin: int) -> bool:
         """We asked for ``origin`` since it was last complete."""
         return self._wants.attempts(origin) != 0
+
+    def neighbour_asked(self, origin: int, seq: int, now: float) -> bool:
+        """A neighbour asked for ``seq`` of ``origin`` lately (its own request)."""
+        return self._overheard.wanted(origin, seq, now)
 
     def heard_digest(self, sender: int, total: int, now: float, same: bool = False) -> None:
         """A digest from ``sender`` said it holds ``total``; ``same``: its hash is ours
@@ -132,6 +164,7 @@ class Repair:
         listed: set[int] = set()
         for rng in frame.ranges:
             listed.add(rng.origin)
+            self._overheard.heard(rng.origin, rng.first, rng.last, now)
             if self._wants.overheard(rng.origin, rng.first, now):
                 stats.requests_suppressed += 1
         if frame.complete:
@@ -282,7 +315,8 @@ class Repair:
             self.request_due = later
             return None
 
-        def commit(_airtime: float) -> None:
+        def commit(airtime: float) -> None:
+            self._spent.spend(now, airtime)
             wants.asked(asked, now)
             # Look again when the first of these would be asked for again.
             retry = min(now + wants.retry(origin) for origin in asked)
@@ -297,8 +331,26 @@ class Repair:
         many = len(ranges) >= MANY_RANGES
         count = cfg.complete_answerers if many else cfg.request_answerers
         answerers = self._answerers(now, attempt, count)
-        frame = RequestFrame(tuple(ranges), answerers=answerers)
-        return Draft(frames.encode(frame), "request", commit)
+        payload = frames.encode(RequestFrame(tuple(ranges), answerers=answerers))
+        free = self._share_free_at(now, payload)
+        if free > now:
+            self.request_due = free
+            return None
+        return Draft(payload, "request", commit)
+
+    def _share_free_at(self, now: float, payload: bytes) -> float:
+        """When a request of this size fits our requests' share of the hour."""
+        return self._spent.available_at(now, self._ctx.airtime(len(payload)))
+
+    def _retry_base(self, now: float) -> float:
+        """How long an answer to a request that names nobody takes at most: the longest
+        contention delay among the neighbours heard, our answerer's pacing and two frames
+        (at most ``request_retry``). A fixed 30 s made each lost request or answer cost
+        half a minute where few neighbours contend (a line of four daemons: 13 s)."""
+        ctx = self._ctx
+        cfg = ctx.config
+        window = cfg.answer_slot * max(ctx.neighbour_count(now), 2)
+        return min(cfg.request_retry, window + cfg.answer_gap[1] + 2 * FULL_FRAME_AIRTIME)
 
     def build_complete_request(self, now: float) -> Draft | None:
         if self.complete_due is None or self.complete_due > now:
@@ -306,12 +358,18 @@ class Repair:
         cfg = self._ctx.config
         want = cfg.complete_answerers
         answerers = self._answerers(now, self._complete_attempts, want)
-        settling = now < self._ctx.started_at + 2 * cfg.trickle_reset
-        if want and (not answerers or (len(answerers) < want and settling)):
-            # Nobody to name yet, or just started and neighbours' digests still coming in:
-            # asking everyone for everything would make every neighbour send the whole
-            # store, asking one alone would be slow. Digests heard bring this back.
+        settled = self._ctx.started_at + 2 * cfg.trickle_reset
+        if want and not answerers:
+            # Nobody to name yet: asking everyone for everything would make every
+            # neighbour send the whole store. Digests heard bring this back.
             self.complete_due = None
+            return None
+        if want and len(answerers) < want and now < settled:
+            # Just started, and neighbours' digests are still coming in: asking the one or
+            # two heard so far alone would be slow. Once they are in, ask those there are
+            # (dropped here, it waited for a digest heard after the settling time, which
+            # Trickle could put minutes away).
+            self.complete_due = settled
             return None
         ranges = self._vector_ranges(exact=True)
         frame = RequestFrame(tuple(ranges), complete=True, answerers=answerers)
@@ -326,7 +384,13 @@ class Repair:
                 self._last_complete = now
                 return None
 
-        def commit(_airtime: float) -> None:
+        free = self._share_free_at(now, frames.encode(frame))
+        if free > now:
+            self.complete_due = free
+            return None
+
+        def commit(airtime: float) -> None:
+            self._spent.spend(now, airtime)
             self.complete_due = None
             self._last_complete = now
             self._bulk_started(now, answerers, complete=True)

@@ -14,6 +14,8 @@ neighbour reported pruned are not asked for while that claim lasts (claims.py).
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 from meshaid.protocol.frames import SeqRange
 from meshaid.sync.claims import subtract_runs
 from meshaid.sync.vector import VersionVector
@@ -28,6 +30,8 @@ MAX_RUNS_PER_ORIGIN = 8
 class Wants:
     def __init__(self, vector: VersionVector, retry: float, retry_cap: float) -> None:
         self.vector = vector
+        # The first wait before asking again, and the gap between pushes that makes them a
+        # flood; repair sets it to what an answer needs in the neighbourhood heard.
         self.retry_base = retry
         self.retry_cap = retry_cap
         self.wanting: set[int] = set()  # origins with something missing
@@ -164,9 +168,12 @@ class Wants:
         return max(asked, self._progress.get(origin, asked)) + self.retry(origin)
 
     def retry(self, origin: int) -> float:
-        """Wait before asking again: the base time after the first request, doubling with
-        each one that brought nothing, up to the cap."""
-        doublings = max(self._unanswered.get(origin, 0) - 1, 0)
+        """Wait before asking again: the base time after the first two requests, doubling
+        with each further one that brought nothing, up to the cap. On a link losing one
+        frame in ten, a request and its answer both arrive four times in five: doubling
+        from the first failure made two losses in a row cost a minute or more (the demo's
+        line of four daemons missed its two minutes in one run of five that way)."""
+        doublings = max(self._unanswered.get(origin, 0) - 2, 0)
         return min(self.retry_base * (1 << min(doublings, 16)), self.retry_cap)
 
     def ranges(self, origin: int) -> list[SeqRange]:
@@ -191,3 +198,46 @@ class Wants:
         if not runs or runs[-1].length:
             runs.append(SeqRange(origin, self.highest_existing(origin) + 1, 0))
         return runs
+
+
+# Origins whose requests by neighbours are remembered (``Overheard``), least recent out.
+MAX_OVERHEARD = 256
+
+
+class Overheard:
+    """What neighbours asked for lately, per origin as one span (first, last; None: open):
+    a record of it that we get by repair is passed on, since the asker may not hear the
+    node that answered us (in a line of nodes, each hop used to wait for its own request
+    and retry). Requests are not signed: the most a forged one does is make us pass on
+    once a record we took anyway, as a push does; the table is bounded and forgets."""
+
+    def __init__(self, memory: float, cap: int = MAX_OVERHEARD) -> None:
+        self.memory = memory
+        self.cap = cap
+        self._spans: OrderedDict[int, tuple[int, int | None, float]] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._spans)
+
+    def heard(self, origin: int, first: int, last: int | None, now: float) -> None:
+        old = self._spans.get(origin)
+        if old is not None and old[2] + self.memory > now:
+            first = min(first, old[0])
+            last = None if last is None or old[1] is None else max(last, old[1])
+        self._spans[origin] = (first, last, now)
+        self._spans.move_to_end(origin)
+        while len(self._spans) > self.cap:
+            self._spans.popitem(last=False)
+
+    def wanted(self, origin: int, seq: int, now: float) -> bool:
+        """A neighbour asked for ``seq`` of ``origin`` within the memory."""
+        span = self._spans.get(origin)
+        if span is None:
+            return False
+        first, last, at = span
+        return at + self.memory > now and first <= seq and (last is None or seq <= last)
+
+    def expire(self, now: float) -> None:
+        horizon = now - self.memory
+        while self._spans and next(iter(self._spans.values()))[2] <= horizon:
+            self._spans.popitem(last=False)

@@ -86,9 +86,9 @@ def test_the_backoff_ends_when_an_answer_comes_not_when_a_push_does() -> None:
     wants.exists(A.origin, 50)
     for t in (0.0, 100.0, 300.0):
         wants.asked([A.origin], t)
-    assert wants.retry(A.origin) == 120.0  # three requests, nothing came: 30, 60, 120
+    assert wants.retry(A.origin) == 60.0  # three requests, nothing came: 30, 30, 60
     wants.progressed(A.origin, 400.0, answered=False)
-    assert wants.retry(A.origin) == 120.0
+    assert wants.retry(A.origin) == 60.0
     wants.progressed(A.origin, 410.0, answered=True)
     assert wants.retry(A.origin) == 30.0
     assert wants.attempts(A.origin) == 3  # answerers still rotate
