@@ -18,7 +18,7 @@ from collections.abc import Iterator
 
 from meshaid.protocol import frames
 from meshaid.protocol.frames import GoneFrame, RequestFrame, SeqRange
-from meshaid.protocol.record import SignedRecord
+from meshaid.protocol.record import RecordId, SignedRecord
 from meshaid.sync.budget import AirtimeBudget, SenderBudgets, Share
 from meshaid.sync.claims import Run, merge_runs, subtract_runs
 from meshaid.sync.context import FULL_FRAME_AIRTIME, Context, turn_stride
@@ -77,17 +77,17 @@ class Answers:
             ctx.stats.requests_limited += 1
             return
         listed = {rng.origin for rng in frame.ranges}
-        found: list[SignedRecord] = []
+        held: list[tuple[int, int]] = []
         gone = False
         for rng in frame.ranges:
-            gone |= self._answer(rng.origin, rng.first, rng.last, now, due, share, found)
+            gone |= self._answer(rng.origin, rng.first, rng.last, now, due, share, held)
         if frame.complete:
             for origin in ctx.holdings.origins():
                 if origin not in listed:
-                    gone |= self._answer(origin, 1, None, now, due, share, found)
+                    gone |= self._answer(origin, 1, None, now, due, share, held)
         # The most useful first, and no more than one exchange's worth: the requester asks
         # again for the rest, so no neighbour builds a backlog it would send for hours.
-        found = heapq.nsmallest(cfg.answer_limit, found, key=ctx.rank)
+        found = self._best(cfg.answer_limit, held)
         affordable = self._within(found, allowance)
         if len(affordable) < len(found):
             ctx.stats.requests_limited += 1
@@ -101,6 +101,15 @@ class Answers:
                 self._relaying.queue(rec, Reason.ANSWER, now, turn)
         if found or gone:
             ctx.stats.requests_answered += 1
+
+    def _best(self, limit: int, held: list[tuple[int, int]]) -> list[SignedRecord]:
+        """The ``limit`` held records of ``held`` (origin, seq) that send first, as
+        records. Ranked from their summaries: a request for a whole board ranks every
+        record held, and makes only those it sends (sync/held_records.py)."""
+        ctx = self._ctx
+        best = heapq.nsmallest(limit, held, key=lambda rid: ctx.rank_held(*rid))
+        records = (ctx.holdings.get(RecordId(*rid)) for rid in best)
+        return [rec for rec in records if rec is not None]
 
     def _cost(self, records: list[SignedRecord]) -> float:
         return self._ctx.frames_airtime(frames.record_item_size(len(r.raw)) for r in records)
@@ -162,10 +171,10 @@ class Answers:
         if allowance < FULL_FRAME_AIRTIME:
             ctx.stats.unasked_limited += 1
             return
-        found: list[SignedRecord] = []
+        held: list[tuple[int, int]] = []
         for origin, seq in behind:
-            self._answer(origin, seq + 1, seq + cfg.unasked_records, now, due, found=found)
-        found = heapq.nsmallest(cfg.unasked_per_digest, found, key=ctx.rank)
+            self._answer(origin, seq + 1, seq + cfg.unasked_records, now, due, found=held)
+        found = self._best(cfg.unasked_per_digest, held)
         affordable = self._within(found, allowance)
         if len(affordable) < len(found):
             ctx.stats.unasked_limited += 1
@@ -185,7 +194,7 @@ class Answers:
         now: float,
         due: float,
         share: tuple[int, int] | None = None,
-        found: list[SignedRecord] | None = None,
+        found: list[tuple[int, int]] | None = None,
     ) -> bool:
         """Add to ``found`` (or queue) what we hold of ``origin`` in first..last, and
         report what we pruned; with ``share`` (index, answerers), only the records that
@@ -199,14 +208,14 @@ class Answers:
             return False
         by_seq = self._ctx.holdings.of_origin(origin)
         held: list[Run] = []
-        for seq, rec in by_seq.items():
+        for seq in by_seq:
             if first <= seq <= top:
                 held.append((seq, seq))
                 if _mine(origin, seq, share):
                     if found is None:
-                        self._relaying.queue(rec, Reason.ANSWER, now, due)
+                        self._relaying.queue(by_seq[seq], Reason.ANSWER, now, due)
                     else:
-                        found.append(rec)
+                        found.append((origin, seq))
         known = [
             (max(a, first), min(b, top)) for a, b in seqs.known_runs() if b >= first and a <= top
         ]

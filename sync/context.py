@@ -135,10 +135,18 @@ class Context:
         demoted = self.holdings.limits.demoted(rec.record_id)
         return send_rank(rec.body, self.holdings.is_newest(rec), local, demoted)
 
+    def rank_held(self, origin: int, seq: int) -> Rank:
+        """``rank`` of the held record (origin, seq), from its summary (last: not held)."""
+        rank = self.holdings.rank_of(origin, seq, self.config.local_zones)
+        return _NOT_HELD if rank is None else rank
+
     def is_alert(self, rec: SignedRecord) -> bool:
         """Sent with alert precedence: an alert within its origin's alert bucket, or a
         control record (see limits.py)."""
         return is_alert(rec.body) and not self.holdings.limits.demoted(rec.record_id)
+
+
+_NOT_HELD: Rank = (99, 99, 99, 0, 0, 0)
 
 
 def turn_stride(config: SyncConfig, answerers: int) -> float:
