@@ -289,7 +289,7 @@ class SyncEngine:
         """Forget records whose entry expired more than the margin ago; give the driver's
         wall clock in on-air minutes. Pruned seqs stay known: nobody is asked for them."""
         self._deadline_known = False
-        pruned = [rec.record_id for rec in self._ctx.holdings.prune(wall_minutes)]
+        pruned = self._ctx.holdings.prune(wall_minutes)
         for rid in pruned:
             self._ctx.outbox.cancel(rid)
         self.stats.records_pruned += len(pruned)

@@ -243,6 +243,14 @@ class HeldRecords:
             del self._by_origin[origin][seq]
         return rec
 
+    def drop(self, origin: int, seq: int) -> bool:
+        """``pop`` without making the record; True when one was held."""
+        by_seq = self._by_origin.get(origin)
+        if by_seq is None or by_seq.pop(seq, None) is None:
+            return False
+        self._forget(origin, seq, origin << 32 | seq)
+        return True
+
     def _forget(self, origin: int, seq: int, key: int) -> None:
         self._live.pop(key, None)
         odd = self._odd.pop(key, None)

@@ -133,17 +133,23 @@ class OriginLimits:
     def released(self, rec: SignedRecord) -> None:
         """``rec`` is no longer held (pruned, or replaced by the other record of its seq)."""
         body = rec.body
-        origin = body.origin
-        if body.control:
+        self.released_held(body.origin, body.seq, bool(body.control), body.kind == Kind.ALERT,
+                           _creates(rec), _key(rec), body.created)
+
+    def released_held(self, origin: int, seq: int, control: bool, alert: bool, creates: bool,
+                      entry: int, created: int) -> None:
+        """``released`` on what a held record's summary says of it (no record made)."""
+        if control:
             _decrement(self._control, origin)
             return
-        demoted = rec.record_id in self._demoted
-        self._demoted.discard(rec.record_id)
-        _decrement(self._per_entry, _key(rec))
-        if not _creates(rec):
+        rid = RecordId(origin, seq)
+        demoted = rid in self._demoted
+        self._demoted.discard(rid)
+        _decrement(self._per_entry, entry)
+        if not creates:
             return
         _decrement(self._created, origin)
-        self._remove((origin, body.kind == Kind.ALERT and not demoted), body.created, body.seq)
+        self._remove((origin, alert and not demoted), created, seq)
 
     def _add(self, key: tuple[int, bool], created: int, seq: int) -> None:
         insort(self._times.setdefault(key, array("Q")), created << 32 | seq)

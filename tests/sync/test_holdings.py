@@ -20,7 +20,7 @@ def test_replacing_a_record_keeps_the_new_one_until_its_own_expiry() -> None:
     assert held.id_of(short.raw) is None and held.id_of(long.raw) == long.record_id
     assert held.is_newest(long)
     assert held.prune(1_500_000 + 2 * DAY) == []  # the short one's expiry passed: not pruned
-    assert held.prune(1_500_000 + 8 * DAY) == [long]
+    assert held.prune(1_500_000 + 8 * DAY) == [long.record_id]
     assert held.vector.knows(long.record_id.origin, long.record_id.seq)
 
 
