@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 import random
 
+from engine_clock import run_until
+
 from meshaid.protocol import frames
 from meshaid.protocol.frames import DigestEntry, DigestFrame, RecordsFrame, SeqRange, decode, encode
 from meshaid.sync.config import SyncConfig
@@ -16,21 +18,6 @@ from recordgen import Signer
 A, B = Signer(101), Signer(102)  # keys and origins; each test numbers its own records
 KEYS = {A.origin: A.public_key, B.origin: B.public_key}
 OTHER_HASH = b"\xff\xff\xff\xff"
-
-
-def run_until(e: SyncEngine, start: float, end: float) -> list[tuple[float, bytes]]:
-    """Drive ``e`` by its own deadlines; every frame it sends, with when."""
-    sent: list[tuple[float, bytes]] = []
-    now = start
-    while now <= end:
-        e.handle_timer(now)
-        while (out := e.poll_transmit(now)) is not None:
-            sent.append((now, out.payload))
-        deadline = e.next_deadline()
-        if deadline is None:
-            break
-        now = max(deadline, now + 1e-3)
-    return sent
 
 
 def answers(sent: list[tuple[float, bytes]]) -> list[tuple[float, tuple[bytes, ...]]]:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 
+from engine_clock import run_until
+
 from meshaid.protocol import frames
 from meshaid.protocol.frames import RecordsFrame, RequestFrame, SeqRange, decode, encode
 from meshaid.protocol.record import SignedRecord
@@ -90,7 +92,7 @@ def test_records_refused_as_untrusted_are_taken_when_the_roster_names_their_orig
     trusted.add(A.origin)
     e.trust_changed(2.0)  # no frame in between: the records it heard are judged again
     assert all(e.holds(r.record_id) for r in recs)
-    pushed = [p for t, p in drive(e, 2.0, 60.0) if decode(p).__class__ is RecordsFrame]
+    pushed = [p for t, p in run_until(e, 2.0, 60.0) if decode(p).__class__ is RecordsFrame]
     assert pushed  # passed on as they came, in a push
 
 
@@ -115,20 +117,6 @@ def test_records_kept_for_a_later_trust_are_bounded() -> None:
     assert held == recs[-MAX_UNTRUSTED:]
 
 
-def drive(e: SyncEngine, start: float, end: float) -> list[tuple[float, bytes]]:
-    sent: list[tuple[float, bytes]] = []
-    now = start
-    while now <= end:
-        e.handle_timer(now)
-        while (out := e.poll_transmit(now)) is not None:
-            sent.append((now, out.payload))
-        deadline = e.next_deadline()
-        if deadline is None:
-            break
-        now = max(deadline, now + 1e-3)
-    return sent
-
-
 def test_a_repair_a_neighbour_asked_for_too_is_passed_on() -> None:
     # In a line A - B - C, C asked for what B lacks as well; B asks A, and the answer it
     # gets goes on to C as a push, instead of C waiting for its own retries.
@@ -140,10 +128,10 @@ def test_a_repair_a_neighbour_asked_for_too_is_passed_on() -> None:
         if overheard:
             asked = RequestFrame((SeqRange(A.origin, 3, 1),))
             b.receive(encode(asked), 0x12, 1.0)
-        sent = drive(b, 1.0, 40.0)
+        sent = run_until(b, 1.0, 40.0)
         assert any(isinstance(decode(p), RequestFrame) for _, p in sent)
         b.receive(encode(RecordsFrame((recs[2].raw,), relay=False)), 0x10, 41.0)
-        later = drive(b, 41.0, 200.0)
+        later = run_until(b, 41.0, 200.0)
         relayed = [r for _, p in later if isinstance(f := decode(p), RecordsFrame) and f.relay
                    for r in f.records]
         assert (recs[2].raw in relayed) == overheard
@@ -157,7 +145,7 @@ def test_an_unanswered_request_is_asked_again_soon_among_few_neighbours() -> Non
     b.load(recs[:2] + recs[3:])
     b.handle_timer(0.0)
     b.receive(encode(frames.DigestFrame(b"\0\0\0\0", 6)), 0x10, 0.5)
-    times = [t for t, p in drive(b, 0.5, 60.0) if isinstance(decode(p), RequestFrame)]
+    times = [t for t, p in run_until(b, 0.5, 60.0) if isinstance(decode(p), RequestFrame)]
     assert len(times) >= 2
     assert times[1] - times[0] <= 20.0
 
@@ -174,7 +162,7 @@ def test_requests_stay_within_their_share_of_the_hour() -> None:
         entries = tuple(frames.DigestEntry(0x5000 + i * 8 + k, 50) for k in range(8))
         now = 1.0 + i * step
         b.receive(encode(frames.DigestFrame(b"\1\1\1\1", 100_000, entries)), 0x20 + i % 4, now)
-        sent += drive(b, now, now + step - 0.01)
+        sent += run_until(b, now, now + step - 0.01)
     requests = [(t, b._ctx.airtime(len(p))) for t, p in sent
                 if isinstance(decode(p), RequestFrame)]
     cap = cfg.request_share * cfg.budget_seconds
