@@ -2,7 +2,9 @@
 
 Read on the store's plain connection. SQLite finds the candidates by the tag bytes a
 control record's field 19 starts with; the same bytes turn up by chance in signatures, so
-records that made an entry are left out, and each candidate is decoded to be sure. The
+records that made an entry are left out, and each candidate is parsed to be sure: as the
+store holds it (``decode_stored``: checked when it was stored, its text left packed, so
+the dozens of chance candidates of a large board cost no text model). The
 record codecs load protobuf, so they are imported only when this runs: the command that
 shows node names on a board must not pay for them at start-up.
 """
@@ -21,7 +23,7 @@ CONTROL_TAG = bytes([19 << 3 | 2, 1])  # field 19, length-delimited: its two tag
 def held_control(conn: sqlite3.Connection) -> list[ControlRecord]:
     from meshaid.protocol import control
     from meshaid.protocol.errors import DecodeError
-    from meshaid.protocol.record import decode
+    from meshaid.protocol.record import decode_stored
 
     out = []
     for (raw,) in conn.execute(
@@ -30,7 +32,7 @@ def held_control(conn: sqlite3.Connection) -> list[ControlRecord]:
         (CONTROL_TAG,),
     ):
         try:
-            rec = decode(bytes(raw))
+            rec = decode_stored(bytes(raw))
             if rec.body.control:
                 out.append(control.read(rec))
         except DecodeError:
