@@ -101,12 +101,12 @@ def _members(enum: type[E]) -> dict[int, E]:
     return {int(member): member for member in enum}
 
 
-# A value from a newer node's enum that this node does not know reads as a fallback
-# (RecordBody.from_message): dict lookups, as decoding a whole store is a hot loop.
-_KINDS = _members(Kind)
-_CATEGORIES = _members(Category)
-_URGENCIES = _members(Urgency)
-_STATUSES = _members(Status)
+# Each enum by value: one from a newer node that this node does not know reads as a
+# fallback (from_message, sync/summary_records.py); dicts, as loading a store is hot.
+KINDS = _members(Kind)
+CATEGORIES = _members(Category)
+URGENCIES = _members(Urgency)
+STATUSES = _members(Status)
 
 
 class RecordId(NamedTuple):
@@ -281,17 +281,17 @@ class RecordBody(_Ids):
             seq=msg.seq,
             entry_seq=msg.entry_seq,
             version=msg.version,
-            kind=_KINDS.get(msg.kind, Kind.OFFER),
-            category=_CATEGORIES.get(msg.category, Category.OTHER),
+            kind=KINDS.get(msg.kind, Kind.OFFER),
+            category=CATEGORIES.get(msg.category, Category.OTHER),
             community=msg.community,
             zone_id=msg.zone_id,
             zone_name=msg.zone_name,
             text=textpack.unpack(msg.packed_text),
             created=msg.created,
             lifetime=msg.lifetime,
-            urgency=_URGENCIES.get(msg.urgency, Urgency.NORMAL),
+            urgency=URGENCIES.get(msg.urgency, Urgency.NORMAL),
             when=msg.when,
-            status=_STATUSES.get(msg.status, Status.OPEN),
+            status=STATUSES.get(msg.status, Status.OPEN),
             ref=ref,
             entry_origin=msg.entry_origin,
             control=msg.control,
@@ -337,8 +337,8 @@ class _StoredBody(RecordBody):
          record_id, entry_id, match) = _STORED_SLOTS
         origin_(body, origin)
         seq_(body, seq)
-        kind(body, _KINDS.get(msg.kind, Kind.OFFER))
-        category(body, _CATEGORIES.get(msg.category, Category.OTHER))
+        kind(body, KINDS.get(msg.kind, Kind.OFFER))
+        category(body, CATEGORIES.get(msg.category, Category.OTHER))
         created(body, msg.created)
         entry_seq_(body, entry_seq)
         version(body, msg.version)
@@ -346,9 +346,9 @@ class _StoredBody(RecordBody):
         zone_id(body, msg.zone_id)
         zone_name(body, msg.zone_name)
         lifetime(body, msg.lifetime)
-        urgency(body, _URGENCIES.get(msg.urgency, Urgency.NORMAL))
+        urgency(body, URGENCIES.get(msg.urgency, Urgency.NORMAL))
         when(body, msg.when)
-        status(body, _STATUSES.get(msg.status, Status.OPEN))
+        status(body, STATUSES.get(msg.status, Status.OPEN))
         ref_(body, ref)
         entry_origin_(body, entry_origin)
         control(body, msg.control)
@@ -546,8 +546,8 @@ def _check_values(msg: board_pb2.Record) -> None:
     status 7 shown as "open", a category 20 as "food"), a known field number with another
     wire type, a group. Unknown fields of the plain wire types stay: they are how a newer
     node's additions travel through this one (see board.proto)."""
-    if (msg.kind not in _KINDS or msg.category not in _CATEGORIES
-            or msg.urgency not in _URGENCIES or msg.status not in _STATUSES):
+    if (msg.kind not in KINDS or msg.category not in CATEGORIES
+            or msg.urgency not in URGENCIES or msg.status not in STATUSES):
         raise DecodeError("record has a kind, category, urgency or status out of range")
     from google.protobuf.unknown_fields import UnknownFieldSet  # with the parser: lazily
 

@@ -32,6 +32,8 @@ from collections.abc import Callable, ItemsView, Iterable, Iterator, Mapping, Se
 from typing import NamedTuple
 
 from meshaid.protocol.record import (
+    KINDS,
+    URGENCIES,
     EntryId,
     Kind,
     RecordId,
@@ -47,7 +49,7 @@ from meshaid.sync.lifetime import (
     NEVER,
     TRADE_GRACE,
 )
-from meshaid.sync.summary_records import KINDS, URGENCIES, summary_record
+from meshaid.sync.summary_records import summary_record
 
 # first seen (-1: not yet), expiry with our clock confirmed, expiry with it not (yet)
 # confirmed, entry origin, entry seq, version, created, flags (see ``flags``), zone

@@ -36,10 +36,9 @@ from meshaid.protocol.control import (
     neighbourhood_id,
 )
 from meshaid.protocol.errors import SignatureError
-from meshaid.protocol.record import Kind, origin_id
+from meshaid.protocol.record import KINDS, origin_id
 from meshaid.sync.lifetime import MAX_LIFETIME
 
-_KINDS = frozenset(int(k) for k in Kind)  # the kinds a SET_LIFETIME may name
 MAX_VERSIONS = 10_000  # far beyond any neighbourhood's history; bounds a forged chain
 
 
@@ -306,7 +305,7 @@ def _apply(roster: Roster, rec: ControlRecord, signers: Iterable[int]) -> Roster
         elif kind == OpKind.SET_FLOOR and op.origin in nodes:
             node = nodes[op.origin]
             nodes[op.origin] = replace(node, floor=max(node.floor, op.seq))
-        elif kind == OpKind.SET_LIFETIME and op.seq in _KINDS:
+        elif kind == OpKind.SET_LIFETIME and op.seq in KINDS:  # a kind this node knows
             # seq names the kind, radio the minutes; 0 goes back to the built-in default.
             if op.radio:
                 lifetimes[op.seq] = min(op.radio, MAX_LIFETIME)

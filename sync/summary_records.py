@@ -12,10 +12,11 @@ microseconds where decoding would cost tens.
 from __future__ import annotations
 
 from collections.abc import Callable
-from enum import IntEnum
-from typing import TypeVar
 
 from meshaid.protocol.record import (
+    KINDS,
+    STATUSES,
+    URGENCIES,
     EntryId,
     Kind,
     RecordBody,
@@ -26,17 +27,6 @@ from meshaid.protocol.record import (
     decode_stored,
 )
 
-E = TypeVar("E", bound=IntEnum)
-
-
-def _members(enum: type[E]) -> dict[int, E]:
-    return {int(member): member for member in enum}
-
-
-# As decode_stored reads them (record.py): a value this node does not know as a fallback.
-KINDS = _members(Kind)
-STATUSES = _members(Status)
-URGENCIES = _members(Urgency)
 # What the summary does not hold: read from the bytes on first use, all at once (the text,
 # which takes unpacking, only when it is asked for).
 _LATER = ("category", "community", "zone_name", "lifetime", "when", "ref", "entry_origin",
