@@ -8,6 +8,8 @@ from pathlib import Path
 from meshaid.node.membership import commands
 from meshaid.node.membership.neighbourhood import Neighbourhood
 from meshaid.node.services import Node, init_node, open_node
+from meshaid.protocol.record import SignedRecord
+from meshaid.sync.authority import authorised_by
 
 
 def new_node(root: Path, name: str, *, zones: tuple[str, ...] = ("north block",)) -> Node:
@@ -27,16 +29,29 @@ def form(founder: Node, others: Sequence[Node], name: str = "Magnolia Flats") ->
     carry(founder, others)
 
 
+def records_of(node: Node) -> list[SignedRecord]:
+    """Every record ``node``'s store holds, by origin and seq."""
+    return [r for origin in _origins(node) for r in node.store.records_of(origin)]
+
+
 def carry(source: Node, targets: Sequence[Node]) -> None:
-    """Hand every record ``source`` holds to ``targets``' stores, trusting as each would."""
-    records = [r for origin in _origins(source) for r in source.store.records_of(origin)]
+    """What the sync does: every record ``source`` holds offered to ``targets``' stores,
+    each judging them by the roster it holds (whose records, and who may change what)."""
+    records = records_of(source)
     for target in targets:
-        nb = Neighbourhood(target)
-        target.store.trust = nb.trust
+        nb = _judging(target)
         # Control records first, one at a time: each may make the next one's signer known.
         for rec in sorted(records, key=lambda r: (not r.body.control, r.body.origin, r.body.seq)):
             target.store.apply(rec)
             nb.refresh([rec])
+
+
+def _judging(node: Node) -> Neighbourhood:
+    """``node``'s store judging records by the roster it holds, as its daemon's does."""
+    nb = Neighbourhood(node)
+    node.store.trust = nb.trust
+    node.store.authorised = authorised_by(lambda: nb.roster)
+    return nb
 
 
 def _origins(node: Node) -> list[int]:

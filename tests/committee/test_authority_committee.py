@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from membership_kit import form, new_node
+from membership_kit import carry, form, new_node, records_of
 
 from meshaid.node.committee import changes
 from meshaid.node.errors import NotOwnerError
@@ -17,7 +17,6 @@ from meshaid.node.keys import load_key
 from meshaid.node.membership import commands
 from meshaid.node.membership.neighbourhood import Neighbourhood
 from meshaid.node.services import Node, PostRequest
-from meshaid.node.store.sync_state import store_summary
 from meshaid.protocol.frames import RecordsFrame, encode
 from meshaid.protocol.record import EntryId, MatchPair, SignedRecord, Status, sign
 from meshaid.sync.api import RecordsAccepted
@@ -50,20 +49,6 @@ def test_the_rule_owner_or_committee() -> None:
     assert may_sign(stranger.make(match=pair), {stranger.origin})
 
 
-def records_of(node: Node) -> list[SignedRecord]:
-    return [r for o in sorted(store_summary(node.store)) for r in node.store.records_of(o)]
-
-
-def carry(source: Node, target: Node) -> None:
-    """Every record of ``source`` offered to ``target``'s store, judged by its roster."""
-    nb = Neighbourhood(target)
-    target.store.trust = nb.trust
-    target.store.authorised = authorised_by(lambda: nb.roster)
-    for rec in sorted(records_of(source), key=lambda r: (not r.body.control, r.record_id)):
-        target.store.apply(rec)
-        nb.refresh([rec])
-
-
 @pytest.fixture
 def three(tmp_path: Path) -> Iterator[tuple[Node, Node, Node]]:
     chair = new_node(tmp_path / "a", "north porch")  # founder: the committee
@@ -72,9 +57,9 @@ def three(tmp_path: Path) -> Iterator[tuple[Node, Node, Node]]:
     try:
         form(chair, [member, poster])
         for node in (member, poster):
-            carry(node, chair)
+            carry(node, [chair])
         for node in (member, poster):
-            carry(chair, node)
+            carry(chair, [node])
         yield chair, member, poster
     finally:
         for node in (chair, member, poster):
@@ -85,8 +70,8 @@ def test_a_committee_node_closes_and_edits_an_entry_taken_elsewhere(
         three: tuple[Node, Node, Node]) -> None:
     chair, member, poster = three
     need = poster.post(PostRequest("need", "need insulin cooler", category="medicine"))
-    carry(poster, chair)
-    carry(poster, member)
+    carry(poster, [chair])
+    carry(poster, [member])
     with pytest.raises(NotOwnerError, match="only that node or a committee node"):
         changes.edit(member, need.code, urgency="critical")
     edited = changes.edit(chair, need.code, urgency="critical", text="need an insulin cooler")
@@ -94,7 +79,7 @@ def test_a_committee_node_closes_and_edits_an_entry_taken_elsewhere(
     renewed = changes.renew(chair, need.code, days=30)
     assert renewed.expires > edited.expires
     for node in (member, poster):
-        carry(chair, node)
+        carry(chair, [node])
         seen = node.show(need.code)
         assert (seen.urgency, seen.text, seen.version) == ("critical", "need an insulin cooler",
                                                            2)
@@ -105,12 +90,12 @@ def test_a_plain_member_may_not_match_or_complete_others_entries(
     chair, member, poster = three
     need = poster.post(PostRequest("need", "need a ride", category="transport"))
     offer = poster.post(PostRequest("offer", "raite al doctor", category="transport"))
-    carry(poster, member)
-    carry(poster, chair)
+    carry(poster, [member])
+    carry(poster, [chair])
     with pytest.raises(NotOwnerError):
         changes.make_match(member, need.code, offer.code)
     made = changes.make_match(chair, need.code, offer.code)
-    carry(chair, member)
+    carry(chair, [member])
     with pytest.raises(NotOwnerError):
         changes.complete_match(member, made.code)
     assert member.show(need.code).status == "matched"
@@ -120,8 +105,8 @@ def test_store_and_engine_take_and_refuse_the_same_records(
         three: tuple[Node, Node, Node]) -> None:
     chair, member, poster = three
     need = poster.post(PostRequest("need", "need a tarp", category="shelter"))
-    carry(poster, chair)
-    carry(poster, member)
+    carry(poster, [chair])
+    carry(poster, [member])
     changes.edit(chair, need.code, urgency="high")
     eid = _entry_id(need.entry)
     by_chair = [r for r in records_of(chair) if r.entry_id == eid and r.body.origin ==
@@ -150,7 +135,7 @@ def test_store_and_engine_take_and_refuse_the_same_records(
     # Once the chair leaves the committee, its further changes are refused.
     commands.committee(chair, "south porch", add=True)
     commands.committee(chair, "north porch", add=False)
-    carry(chair, poster)
+    carry(chair, [poster])
     nb.reload()
     assert not rule(by_chair[0])
 

@@ -7,7 +7,7 @@ import random
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from membership_kit import form, new_node
+from membership_kit import carry, form, new_node, records_of
 
 from meshaid.hardware.memory_radio import MemoryRadio
 from meshaid.node.committee import changes
@@ -15,9 +15,8 @@ from meshaid.node.committee.notices import Described, Notice, match_notices, sto
 from meshaid.node.daemon.pump import Pump
 from meshaid.node.desk.posters import record_poster
 from meshaid.node.membership.neighbourhood import Neighbourhood
-from meshaid.node.services import Node, PostRequest
+from meshaid.node.services import PostRequest
 from meshaid.node.store.board import BoardStore
-from meshaid.node.store.sync_state import store_summary
 from meshaid.protocol.frames import RecordsFrame, encode
 from meshaid.protocol.record import EntryId, Kind, MatchPair, SignedRecord
 from meshaid.sync.authority import authorised_by
@@ -66,31 +65,18 @@ class NoticingBoard:
         return store_notices(self.store, records)
 
 
-def records_of(node: Node) -> list[SignedRecord]:
-    return [r for o in sorted(store_summary(node.store)) for r in node.store.records_of(o)]
-
-
-def carry(source: Node, target: Node) -> None:
-    nb = Neighbourhood(target)
-    target.store.trust = nb.trust
-    target.store.authorised = authorised_by(lambda: nb.roster)
-    for rec in sorted(records_of(source), key=lambda r: (not r.body.control, r.record_id)):
-        target.store.apply(rec)
-        nb.refresh([rec])
-
-
 def test_the_pump_texts_the_phone_poster_when_a_match_arrives(tmp_path: Path) -> None:
     north = new_node(tmp_path / "north", "north porch")  # the committee
     south = new_node(tmp_path / "south", "south porch")  # took the resident's post
     try:
         form(north, [south])
-        carry(south, north)
+        carry(south, [north])
         need = south.post(PostRequest("need", "necesito cobijas para 3 niños",
                                       category="shelter"))
         record_poster(south.store, _eid(need.entry), PHONE)  # as the phone desk does
         offer = north.post(PostRequest("offer", "4 warm blankets", category="shelter"))
-        carry(south, north)
-        carry(north, south)
+        carry(south, [north])
+        carry(north, [south])
         nb = Neighbourhood(south)
         engine = SyncEngine(nb.key_of, random.Random(3), node_id=RADIO_B,
                             authorised=authorised_by(lambda: nb.roster))

@@ -7,31 +7,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from membership_kit import form, new_node
+from membership_kit import carry, form, new_node, records_of
 
 from meshaid.node.committee import changes
 from meshaid.node.errors import AlreadyClosedError
-from meshaid.node.membership.neighbourhood import Neighbourhood
 from meshaid.node.services import Node, PostRequest
-from meshaid.node.store.sync_state import store_summary
-from meshaid.protocol.record import EntryId, SignedRecord, Status, decode
-from meshaid.sync.authority import authorised_by
+from meshaid.protocol.record import EntryId, Status, decode
 from meshaid.sync.merge import Board
-
-
-def records_of(node: Node) -> list[SignedRecord]:
-    return [r for o in sorted(store_summary(node.store)) for r in node.store.records_of(o)]
-
-
-def carry(source: Node, target: Node) -> None:
-    """What the sync does: every record of ``source`` offered to ``target``'s store, which
-    judges it by the roster it holds."""
-    nb = Neighbourhood(target)
-    target.store.trust = nb.trust
-    target.store.authorised = authorised_by(lambda: nb.roster)
-    for rec in sorted(records_of(source), key=lambda r: (not r.body.control, r.record_id)):
-        target.store.apply(rec)
-        nb.refresh([rec])
 
 
 @pytest.fixture
@@ -40,7 +22,7 @@ def pair(tmp_path: Path) -> Iterator[tuple[Node, Node]]:
     south = new_node(tmp_path / "south", "south porch")
     try:
         form(north, [south])
-        carry(south, north)
+        carry(south, [north])
         yield north, south
     finally:
         north.close()
@@ -56,24 +38,24 @@ def test_a_match_spreads_and_both_entries_show_matched_on_every_node(
     north, south = pair
     need = north.post(PostRequest("need", "necesito agua para 3 familias", category="water"))
     offer = south.post(PostRequest("offer", "20 gallons of water", category="water"))
-    carry(north, south)
-    carry(south, north)
+    carry(north, [south])
+    carry(south, [north])
     made = changes.make_match(north, need.full_code, offer.full_code, "church lot at 5")
     assert made.state == "proposed" and made.need is not None and made.offer is not None
     assert (status(north, need.code), status(north, offer.code)) == ("matched", "matched")
     assert status(south, offer.code) == "open"  # not there yet
-    carry(north, south)
+    carry(north, [south])
     assert (status(south, need.code), status(south, offer.code)) == ("matched", "matched")
     [seen] = changes.list_matches(south)
     assert (seen.full_code, seen.state, seen.note) == (made.full_code, "proposed",
                                                       "church lot at 5")
 
     changes.confirm_match(north, made.code)
-    carry(north, south)
+    carry(north, [south])
     assert changes.list_matches(south)[0].state == "confirmed"
 
     changes.undo_match(north, made.code)
-    carry(north, south)
+    carry(north, [south])
     for node in (north, south):
         assert (status(node, need.code), status(node, offer.code)) == ("open", "open")
         assert changes.list_matches(node)[0].state == "undone"
@@ -85,11 +67,11 @@ def test_completing_a_match_fulfils_both_entries_everywhere(pair: tuple[Node, No
     north, south = pair
     need = south.post(PostRequest("need", "need a ride to the clinic", category="transport"))
     offer = south.post(PostRequest("offer", "can drive to the clinic tue", category="transport"))
-    carry(south, north)
+    carry(south, [north])
     made = changes.make_match(north, need.code, offer.code)
     done = changes.complete_match(north, made.code)  # north: committee, entries south's
     assert done.state == "completed"
-    carry(north, south)
+    carry(north, [south])
     for node in (north, south):
         assert (status(node, need.code), status(node, offer.code)) == ("fulfilled",
                                                                        "fulfilled")
