@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import math
 import os
 from dataclasses import dataclass
 
@@ -232,7 +233,7 @@ def set_lifetime(node: Node, kind: str, days: float) -> Roster:
     except KeyError:
         raise InputError(f"unknown kind {kind!r}; kinds: "
                          f"{', '.join(k.name.lower() for k in Kind)}") from None
-    if not days == days or days < 0:  # NaN or negative
+    if not math.isfinite(days) or days < 0:
         raise InputError("give the lifetime in days, e.g. 14 or 0.5 (0: the default)")
     minutes = round(days * MINUTES_PER_DAY)
     if days and not 0 < minutes <= MAX_LIFETIME:

@@ -97,8 +97,9 @@ def test_a_lifetime_change_is_checked(tmp_path: Path) -> None:
         commands.set_lifetime(a, "nap", 3)
     with pytest.raises(InputError):
         commands.set_lifetime(a, "need", 91)
-    with pytest.raises(InputError):
-        commands.set_lifetime(a, "need", float("nan"))
+    for odd in (float("nan"), float("inf")):
+        with pytest.raises(InputError):
+            commands.set_lifetime(a, "need", odd)
     with pytest.raises(commands.MembershipError):
         commands.set_lifetime(a, "need", 14)  # the default already
     commands.add_place(a, "community", "Riverside")
