@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import signal
 import sqlite3
@@ -185,7 +186,8 @@ def proc_figures(pid: int) -> tuple[float, int, int]:
 
 
 def daemon_start(tree: Tree, home: Path, radio_env: dict[str, str]) -> dict[str, float]:
-    """``meshaid run`` on a fake radio: until it logs that it loaded the store, then idle."""
+    """``meshaid run`` on a fake radio: until it logs that it loaded the store and took its
+    first step, then idle."""
     import threading
 
     radio = subprocess.Popen([sys.executable, "-m", "meshaid.hardware.fake_radio", "--tcp", "0"],
@@ -198,11 +200,20 @@ def daemon_start(tree: Tree, home: Path, radio_env: dict[str, str]) -> dict[str,
         daemon = subprocess.Popen(tree.meshaid(home, "run", "--host", address), env=tree.env,
                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         loaded = threading.Event()
+        logged: list[float] = []
 
         def drain() -> None:
             assert daemon.stderr is not None
             for line in daemon.stderr:
+                # The daemon says its own CPU at each moment: read from /proc afterwards,
+                # the figure would also hold some of the work it went on to do.
+                found = re.search(r"\(([0-9.]+) s of CPU", line)
                 if "records from the board store" in line:
+                    logged.append(float(found.group(1)) if found else -1.0)
+                    if not found:  # a tree whose daemon does not say it
+                        loaded.set()
+                elif "first step done" in line and found:
+                    logged.append(float(found.group(1)))
                     loaded.set()
 
         threading.Thread(target=drain, daemon=True).start()
@@ -210,6 +221,8 @@ def daemon_start(tree: Tree, home: Path, radio_env: dict[str, str]) -> dict[str,
             raise SystemExit(f"the daemon of {tree.name} did not load its store")
         wall = time.perf_counter() - start
         cpu, rss, _peak = proc_figures(daemon.pid)
+        first = logged[1] if len(logged) > 1 else None
+        cpu = logged[0] if logged and logged[0] >= 0 else cpu
         time.sleep(5)
         _cpu, idle, peak = proc_figures(daemon.pid)
         daemon.send_signal(signal.SIGTERM)
@@ -217,7 +230,8 @@ def daemon_start(tree: Tree, home: Path, radio_env: dict[str, str]) -> dict[str,
     finally:
         radio.terminate()
         radio.wait(10)
-    return {"wall": wall, "cpu": cpu, "rss_loaded": rss, "rss": idle, "peak": peak}
+    figures = {"wall": wall, "cpu": cpu, "rss_loaded": rss, "rss": idle, "peak": peak}
+    return figures if first is None else {**figures, "first_step_cpu": first}
 
 
 CHILDREN = {"merge": lambda a: child_merge(Path(a.home), Path(a.records), a.part),
@@ -360,8 +374,10 @@ ROWS: list[tuple[str, str, str, Any]] = [
     ("single", "merge, one record a transaction", "≥ 500 /s", lambda v: v >= 500),
     ("bytes", "merge, records as bytes (USB stick), 1,000 a transaction: decode and verify",
      "–", None),
-    ("daemon", "daemon start-up: CPU until it has loaded the store", "≤ 2 s",
-     lambda v: v <= 2),
+    ("daemon", "daemon start-up: CPU until it has loaded the store (as the daemon counts it)",
+     "≤ 2 s", lambda v: v <= 2),
+    ("daemon_first", "… and until its first step is done (pruning what expired while it was "
+     "off)", "–", None),
     ("daemon_idle_cpu", "… of which a daemon with an empty store takes to start", "–", None),
     ("load", "… of which load_sync_state and SyncEngine.load, in-process CPU", "–", None),
     ("daemon_idle", "daemon memory, empty store, idle", "≤ 60 MiB", lambda v: v <= 60 * MiB),
@@ -379,6 +395,9 @@ def value(key: str, f: dict[str, Any]) -> float | None:
         return float(f["load"]["store_cpu"] + f["load"]["engine_cpu"])
     if key == "daemon":
         return float(f["daemon"]["cpu"])
+    if key == "daemon_first":
+        first = f["daemon"].get("first_step_cpu")
+        return None if first is None else float(first)
     if key == "daemon_idle_cpu":
         return float(f["daemon_idle"]["cpu"])
     if key in ("daemon_idle", "memory"):
@@ -413,8 +432,8 @@ def show(key: str, v: float | None) -> str:
 def cpu(key: str, f: dict[str, Any]) -> float | None:
     """The CPU seconds of a row that is one whole process."""
     entry = f.get(key) if f else None
-    if key in ("daemon", "daemon_idle", "load", "daemon_idle_cpu") or not isinstance(entry,
-                                                                                     dict):
+    if key in ("daemon", "daemon_first", "daemon_idle", "load", "daemon_idle_cpu") or not \
+            isinstance(entry, dict):
         return None
     return float(entry["cpu"]) if "cpu" in entry else None
 
