@@ -34,7 +34,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench_store_committee import COMMITTEE_ROWS, committee_commands
+from bench_store_committee import committee_commands
+from bench_store_table import MiB, secs, table
 from bench_store_work import (
     MERGE_SPLIT,
     Workload,
@@ -55,7 +56,6 @@ BENCHMARKS = ROOT / "BENCHMARKS.md"
 BEGIN, END = "<!-- store:begin -->", "<!-- store:end -->"
 HEADING = "## Store and command-line speed"
 COMMAND = ".venv/bin/python scripts/bench_store.py"
-MiB = 1024 * 1024
 
 
 # -- running processes ----------------------------------------------------------------------
@@ -304,8 +304,12 @@ def measure_tree(tree: Tree, home: Path, empty: Path, scratch: Path, repeats: in
         if yard_merge is not None:  # measured just before and just after: the disk varies
             f["yard_" + part] = (yard[0] + yard_merge(part)) / 2
     f["load"] = tree.child("load", home=str(home))
-    f["daemon"] = daemon_start(tree, home, Tree(ROOT, "radio", scratch).env)
-    f["daemon_idle"] = daemon_start(tree, empty, Tree(ROOT, "radio", scratch).env)
+    radio_env = Tree(ROOT, "radio", scratch).env
+    # A first daemon, not counted, writes the bytecode of what only the daemon imports (the
+    # commands above did so for theirs): the figures are those of a node started before.
+    daemon_start(tree, empty, radio_env)
+    f["daemon"] = daemon_start(tree, home, radio_env)
+    f["daemon_idle"] = daemon_start(tree, empty, radio_env)
     return f
 
 
@@ -349,110 +353,6 @@ def yardsticks(home: Path, empty: Path, scratch: Path, code: str, now: int,
     return y
 
 
-def secs(v: float) -> str:
-    return f"{v:.2f} s" if v < 10 else f"{v:.0f} s"
-
-
-# (key, what, goal, met) for each row; the figure of a row is what ``value`` reads.
-ROWS: list[tuple[str, str, str, Any]] = [
-    ("help", "`meshaid --help`", "≤ 0.25 s", lambda v: v <= 0.25),
-    ("empty_board", "`meshaid board` on an empty board (a read command's start-up)",
-     "≤ 0.25 s", lambda v: v <= 0.25),
-    ("post", "`meshaid post need ...`", "≤ 0.35 s", lambda v: v <= 0.35),
-    ("board", "`meshaid board` (first page of 50)", "≤ 0.5 s", lambda v: v <= 0.5),
-    ("board_json", "`meshaid board --json` (first page)", "≤ 0.5 s", lambda v: v <= 0.5),
-    ("need_open", "`meshaid board --kind need --status open`", "≤ 0.5 s", lambda v: v <= 0.5),
-    ("search", "`meshaid board --search water`", "≤ 0.5 s", lambda v: v <= 0.5),
-    ("search_accent", "`meshaid board --search ninos` (finds niños)", "≤ 0.5 s",
-     lambda v: v <= 0.5),
-    ("show", "`meshaid show CODE`", "≤ 0.5 s", lambda v: v <= 0.5),
-    ("status", "`meshaid status` (no daemon running)", "–", None),
-    ("all_json", "`meshaid board --all --json` (every active entry)", "–", None),
-    *COMMITTEE_ROWS,
-    ("batched", "merge, records the sync engine verified, 1,000 a transaction",
-     "≥ 5,000 /s", lambda v: v >= 5000),
-    ("single", "merge, one record a transaction", "≥ 500 /s", lambda v: v >= 500),
-    ("bytes", "merge, records as bytes (USB stick), 1,000 a transaction: decode and verify",
-     "–", None),
-    ("daemon", "daemon start-up: CPU until it has loaded the store (as the daemon counts it)",
-     "≤ 2 s", lambda v: v <= 2),
-    ("daemon_first", "… and until its first step is done (pruning what expired while it was "
-     "off)", "–", None),
-    ("daemon_idle_cpu", "… of which a daemon with an empty store takes to start", "–", None),
-    ("load", "… of which load_sync_state and SyncEngine.load, in-process CPU", "–", None),
-    ("daemon_idle", "daemon memory, empty store, idle", "≤ 60 MiB", lambda v: v <= 60 * MiB),
-    ("memory", "daemon memory with the store loaded", "≤ 120 MiB", lambda v: v <= 120 * MiB),
-]
-
-
-def value(key: str, f: dict[str, Any]) -> float | None:
-    """The figure of row ``key`` in a tree's figures (None when not measured)."""
-    if not f:
-        return None
-    if key in ("batched", "single", "bytes"):
-        return float(f["merge"][key])
-    if key == "load":
-        return float(f["load"]["store_cpu"] + f["load"]["engine_cpu"])
-    if key == "daemon":
-        return float(f["daemon"]["cpu"])
-    if key == "daemon_first":
-        first = f["daemon"].get("first_step_cpu")
-        return None if first is None else float(first)
-    if key == "daemon_idle_cpu":
-        return float(f["daemon_idle"]["cpu"])
-    if key in ("daemon_idle", "memory"):
-        return float(f["daemon_idle" if key == "daemon_idle" else "daemon"]["rss"])
-    return float(f[key]["wall"]) if key in f else None
-
-
-def yard_value(key: str, y: dict[str, Any]) -> float | None:
-    if key in ("batched", "single", "bytes"):
-        return float(y[key])
-    if key == "memory":
-        return float(y["memory"])
-    if key == "daemon_idle":
-        return float(y["idle"])
-    if key in ("load", "daemon"):
-        return float(y["load"]["cpu"])
-    if key == "daemon_idle_cpu":
-        return float(y["help"]["cpu"])
-    return float(y[key]["wall"]) if key in y else None
-
-
-def show(key: str, v: float | None) -> str:
-    if v is None:
-        return "–"
-    if key in ("batched", "single", "bytes"):
-        return f"{v:,.0f} /s"
-    if key in ("daemon_idle", "memory"):
-        return f"{v / MiB:.0f} MiB"
-    return secs(v)
-
-
-def cpu(key: str, f: dict[str, Any]) -> float | None:
-    """The CPU seconds of a row that is one whole process."""
-    entry = f.get(key) if f else None
-    if key in ("daemon", "daemon_first", "daemon_idle", "load", "daemon_idle_cpu") or not \
-            isinstance(entry, dict):
-        return None
-    return float(entry["cpu"]) if "cpu" in entry else None
-
-
-def table(now: dict[str, Any], yard: dict[str, Any], before: dict[str, Any], rev: str) -> str:
-    yard = {**yard, **{k: now[f"yard_{k}"] for k in ("batched", "single", "bytes")}}
-    lines = [f"| what | before ({rev or 'not measured'}) | now | now, CPU time | yardstick "
-             "| now ÷ yardstick | goal | met |", "|---|---|---|---|---|---|---|---|"]
-    for key, what, goal, met in ROWS:
-        v, y, b, c = value(key, now), yard_value(key, yard), value(key, before), cpu(key, now)
-        ratio = "–" if v is None or y is None or not y else f"{v / y:.1f}×"
-        ok = "–"
-        if met is not None and v is not None:
-            ok = "yes" if met(v) else ("**no** (CPU time: yes)" if c and met(c) else "**no**")
-        lines.append(f"| {what} | {show(key, b)} | {show(key, v)} | {show(key, c)} "
-                     f"| {show(key, y)} | {ratio} | {goal} | {ok} |")
-    return "\n".join(lines)
-
-
 def section(now: dict[str, Any], yard: dict[str, Any], before: dict[str, Any],
             previous: dict[str, str], info: dict[str, Any]) -> str:
     b, rev = info["build"], previous.get("rev", "")
@@ -460,13 +360,14 @@ def section(now: dict[str, Any], yard: dict[str, Any], before: dict[str, Any],
 {HEADING}
 
 Written by `{COMMAND} --write` on {info['date']} ({info['cpus']} CPUs, load average
-{info['load']:.1f} at the end: the machine was shared, and other work slows every figure,
-the ratios to the yardstick less). The board: a node home with {b['entries']:,} entries from
-{b['records']:,} records of 24 other nodes posted over the last 30 days (offers, needs,
-trades and alerts from the dev and held-out corpora; 15 % of the records later edits and
-closes), {info['active']:,} of them active, {b['db_bytes'] / MiB:.0f} MiB of database; built
-through `sign` and `BoardStore.apply_all` in {secs(b['build_seconds'])}
-({secs(b['sign_seconds'])} of it signing and packing texts, {secs(b['merge_seconds'])}
+{info['load']:.1f} at the end, the benchmark's own processes included; other work on the
+machine slows every figure, the ratios to the yardstick less). The board: a node home with
+{b['entries']:,} entries from {b['records']:,} records of 24 other nodes posted over the
+last 30 days (offers, needs, trades and alerts from the dev and held-out corpora; 15 % of
+the records later edits and closes), {info['active']:,} of them active,
+{b['db_bytes'] / MiB:.0f} MiB of database; built through `sign` and `BoardStore.apply_all`
+in {secs(b['build_seconds'])} ({secs(b['sign_seconds'])} of it signing and packing texts,
+{secs(b['merge_seconds'])}
 merging). Commands are whole `meshaid` processes with their bytecode cached, medians of
 {info['repeats']} runs after a warm-up; merges are {MERGE_SPLIT[1]:,} records 1,000 a
 transaction, {MERGE_SPLIT[2]} one a transaction and {MERGE_SPLIT[3]:,} as bytes, into a copy
@@ -478,8 +379,9 @@ runs for the command and printing the rows; the rows the merged records make, wr
 `executemany` (for bytes, after meshaid's decode and signature check), measured just before
 and just after meshaid's merge and averaged; a bare process holding every record's bytes,
 for memory. **Before**: the same measurements with the code at {rev or '(none)'}
-({previous.get('date', '')}, `--before {rev}`), on a copy of the board migrated down to its
-schema. Times are wall clock unless they say CPU.
+on a copy of the board migrated down to its schema, in the run of {previous.get('date', '')}
+that was given `--before {rev}` (a machine busier or quieter then moves those figures too).
+Times are wall clock unless they say CPU.
 
 {table(now, yard, before, rev)}
 
