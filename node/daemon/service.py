@@ -169,7 +169,7 @@ def _return_freed_memory() -> None:
 
     try:
         trim = ctypes.CDLL(None).malloc_trim  # the process's own symbols: libc's
-    except (OSError, AttributeError):
+    except (OSError, AttributeError, TypeError):
         return
     trim(0)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import random
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -207,4 +208,24 @@ def test_a_radio_the_roster_adds_may_post_by_text(tmp_path: Path) -> None:
     daemon.step(6.0)
     replies = radio.take_texts()
     assert replies and any("water" in r.text for r in replies)
+    node.close()
+
+
+def test_start_up_logs_its_cpu_once_loaded_and_after_the_first_step(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    # scripts/bench_store.py reads these two figures: the daemon's own count at each
+    # moment, not a read of /proc made after it has gone on working.
+    node = make_node(tmp_path, "a")
+    daemon = make_daemon(node, MemoryRadio(RADIO_A), 1)
+    with caplog.at_level("INFO", logger="meshaid.node.daemon.service"):
+        daemon.step(0.0)
+    said = [r.getMessage() for r in caplog.records]
+    cpu = r"\(([0-9.]+) s of CPU since the process started\)"
+    loaded = [re.fullmatch(r"loaded \d+ records from the board store " + cpu, m) for m in said]
+    first = [re.fullmatch(r"first step done: \d+ expired records pruned " + cpu, m)
+             for m in said]
+    at_load = [float(m.group(1)) for m in loaded if m]
+    at_first = [float(m.group(1)) for m in first if m]
+    assert len(at_load) == 1 and len(at_first) == 1, said
+    assert 0 < at_load[0] <= at_first[0]
     node.close()
