@@ -200,20 +200,21 @@ def daemon_start(tree: Tree, home: Path, radio_env: dict[str, str]) -> dict[str,
         daemon = subprocess.Popen(tree.meshaid(home, "run", "--host", address), env=tree.env,
                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         loaded = threading.Event()
-        logged: list[float] = []
+        said: dict[str, float] = {}  # the daemon's own CPU when loaded, and after step one
 
         def drain() -> None:
             assert daemon.stderr is not None
             for line in daemon.stderr:
-                # The daemon says its own CPU at each moment: read from /proc afterwards,
-                # the figure would also hold some of the work it went on to do.
+                # Read from /proc afterwards, the figure would also hold some of the work
+                # the daemon went on to do.
                 found = re.search(r"\(([0-9.]+) s of CPU", line)
                 if "records from the board store" in line:
-                    logged.append(float(found.group(1)) if found else -1.0)
-                    if not found:  # a tree whose daemon does not say it
+                    if found:
+                        said["loaded"] = float(found.group(1))
+                    else:  # a tree whose daemon does not say its CPU
                         loaded.set()
                 elif "first step done" in line and found:
-                    logged.append(float(found.group(1)))
+                    said["first"] = float(found.group(1))
                     loaded.set()
 
         threading.Thread(target=drain, daemon=True).start()
@@ -221,8 +222,7 @@ def daemon_start(tree: Tree, home: Path, radio_env: dict[str, str]) -> dict[str,
             raise SystemExit(f"the daemon of {tree.name} did not load its store")
         wall = time.perf_counter() - start
         cpu, rss, _peak = proc_figures(daemon.pid)
-        first = logged[1] if len(logged) > 1 else None
-        cpu = logged[0] if logged and logged[0] >= 0 else cpu
+        cpu, first = said.get("loaded", cpu), said.get("first")
         time.sleep(5)
         _cpu, idle, peak = proc_figures(daemon.pid)
         daemon.send_signal(signal.SIGTERM)
